@@ -1,0 +1,75 @@
+using System.Reflection;
+using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Hosting;
+using Commerce.BuildingBlocks.Idempotency;
+using Commerce.BuildingBlocks.Mediation;
+using Commerce.BuildingBlocks.Security;
+using Dapper;
+using FluentValidation;
+using MediatR;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Commerce.BuildingBlocks;
+
+public static class CommerceBuildingBlocks
+{
+    public const string ConnectionStringName = "Commerce";
+
+    /// <summary>The database, the mediator pipeline, the outbox, idempotency and the start-up sequence.</summary>
+    public static IServiceCollection AddCommerceBuildingBlocks(this IServiceCollection services, IConfiguration configuration)
+    {
+        DapperConventions.Apply();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
+
+        services.AddSingleton(_ =>
+        {
+            var connectionString = configuration.GetConnectionString(ConnectionStringName)
+                ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
+            return new NpgsqlDataSourceBuilder(connectionString).Build();
+        });
+        services.AddScoped<DbSession>();
+        services.AddScoped<Outbox.Outbox>();
+        services.AddSingleton<Outbox.OutboxSignal>();
+
+        services.AddScoped<ServiceFactory>(sp => sp.GetRequiredService);
+        services.AddScoped<IMediator, Mediator>();
+        // First registered = outermost (design.md, "The pipeline").
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransactionBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(IdempotencyBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(OutboxBehavior<,>));
+
+        services.AddDataProtection().SetApplicationName("Commerce");
+        services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource>((o, dataSource) => o.XmlRepository = new PostgresXmlRepository(dataSource));
+
+        services.AddSingleton<MigrationRunner>();
+        // First of all hosted services, ahead of the framework's own (Data Protection warms its key ring from the
+        // database at start): nothing may touch the schema before the migrations ran.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
+        services.AddSingleton<IStartupTask, DataProtectionKeyRing>();
+        services.AddHostedService<IdempotencyKeyCleanup>();
+        return services.AddCommerceModule("platform", typeof(CommerceBuildingBlocks).Assembly);
+    }
+
+    /// <summary>Registers a module: its migrations, and the handlers and validators in its assembly.</summary>
+    public static IServiceCollection AddCommerceModule(this IServiceCollection services, string schema, Assembly assembly)
+    {
+        services.AddSingleton(new CommerceModule(schema, assembly));
+        services.Scan(scan => scan.FromAssemblies(assembly)
+            .AddClasses(c => c.AssignableTo(typeof(IRequestHandler<,>)), publicOnly: false)
+                .AsImplementedInterfaces().WithScopedLifetime()
+            .AddClasses(c => c.AssignableTo(typeof(IValidator<>)), publicOnly: false)
+                .AsImplementedInterfaces(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>))
+                .WithSingletonLifetime());
+        return services;
+    }
+}

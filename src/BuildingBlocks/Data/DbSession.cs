@@ -1,0 +1,98 @@
+using Dapper;
+using Npgsql;
+
+namespace Commerce.BuildingBlocks.Data;
+
+/// <summary>
+/// The one connection (and, for commands, the one transaction) of the current request scope.
+/// The pipeline opens and closes it; handlers and the <c>Contracts</c> of other modules only use it,
+/// so every statement of a command runs on the same transaction.
+/// </summary>
+public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    private NpgsqlConnection? _connection;
+    private List<Action>? _afterCommit;
+
+    public NpgsqlConnection Connection =>
+        _connection ?? throw new InvalidOperationException("No open connection: the request did not go through the mediator pipeline.");
+
+    public NpgsqlTransaction? Transaction { get; private set; }
+
+    public bool IsOpen => _connection is not null;
+
+    public CommandDefinition Command(string sql, object? parameters, CancellationToken ct) =>
+        new(sql, parameters, Transaction, cancellationToken: ct);
+
+    /// <summary>Runs after a successful commit of the current transaction (e.g. wake the outbox relay).</summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    internal async Task OpenAsync(CancellationToken ct)
+    {
+        _connection ??= await dataSource.OpenConnectionAsync(ct);
+    }
+
+    internal async Task BeginAsync(TimeSpan lockTimeout, TimeSpan statementTimeout, CancellationToken ct)
+    {
+        await OpenAsync(ct);
+        Transaction = await Connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+        // Npgsql defers BEGIN and sends it together with this batch: one round trip.
+        await Connection.ExecuteAsync(Command(
+            $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}; SET LOCAL statement_timeout = {(long)statementTimeout.TotalMilliseconds}",
+            null, ct));
+    }
+
+    internal async Task CommitAsync(CancellationToken ct)
+    {
+        await Transaction!.CommitAsync(ct);
+        await EndTransactionAsync();
+        var actions = _afterCommit;
+        _afterCommit = null;
+        actions?.ForEach(a => a());
+    }
+
+    internal async Task RollbackAsync()
+    {
+        _afterCommit = null;
+        if (Transaction is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // Not cancellable: a rollback must reach the server even when the request was aborted.
+            await Transaction.RollbackAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection has no transaction left to roll back; drop it from the pool.
+            await CloseAsync();
+            return;
+        }
+
+        await EndTransactionAsync();
+    }
+
+    internal async Task CloseAsync()
+    {
+        if (Transaction is not null)
+        {
+            await Transaction.DisposeAsync();
+            Transaction = null;
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+            _connection = null;
+        }
+    }
+
+    private async Task EndTransactionAsync()
+    {
+        await Transaction!.DisposeAsync();
+        Transaction = null;
+    }
+
+    public async ValueTask DisposeAsync() => await CloseAsync();
+}

@@ -1,0 +1,75 @@
+using Commerce.BuildingBlocks.Data;
+using MediatR;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Commerce.BuildingBlocks.Mediation;
+
+/// <summary>
+/// Commands: one connection, BEGIN (read committed) with lock and statement timeouts, the rest of the
+/// pipeline, COMMIT; rollback on any exception. A deadlock or serialization failure retries the whole
+/// command, which is safe because nothing of it committed. Queries: an open connection, no transaction.
+/// A nested request joins what is already open. The connection goes back to the pool as soon as the
+/// request is done, before the HTTP response is written.
+/// </summary>
+internal sealed class TransactionBehavior<TRequest, TResponse>(
+    DbSession session,
+    Outbox.Outbox outbox,
+    IOptions<DatabaseOptions> options,
+    ILogger<TransactionBehavior<TRequest, TResponse>> logger) : IPipelineBehavior<TRequest, TResponse>
+{
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        if (session.IsOpen)
+        {
+            return await next();
+        }
+
+        if (request is not ICommandMarker)
+        {
+            try
+            {
+                await session.OpenAsync(cancellationToken);
+                return await next();
+            }
+            finally
+            {
+                await session.CloseAsync();
+            }
+        }
+
+        var settings = options.Value;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await session.BeginAsync(settings.LockTimeout, settings.StatementTimeout, cancellationToken);
+                var response = await next();
+                await session.CommitAsync(cancellationToken);
+                return response;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+                                              && attempt < settings.MaxAttempts)
+            {
+                logger.LogWarning("{Request} hit {SqlState} on attempt {Attempt}; retrying the whole command", typeof(TRequest).Name, e.SqlState, attempt);
+                await session.RollbackAsync();
+                outbox.Discard();
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), cancellationToken);
+            }
+            catch
+            {
+                await session.RollbackAsync();
+                outbox.Discard();
+                throw;
+            }
+            finally
+            {
+                if (session.Transaction is null)
+                {
+                    await session.CloseAsync();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using Commerce.BuildingBlocks;
+using Commerce.Modules.Members;
+using Commerce.Modules.Points;
+
+namespace Commerce.Host;
+
+/// <summary>Every module, in migration order. The host and the test fixtures compose the product the same way.</summary>
+public static class CommerceComposition
+{
+    public static IServiceCollection AddCommerce(this IServiceCollection services, IConfiguration configuration) => services
+        .AddCommerceBuildingBlocks(configuration)
+        .AddMembersModule(configuration)
+        .AddPointsModule(configuration);
+
+    public static IEndpointRouteBuilder MapCommerce(this IEndpointRouteBuilder app) => app
+        .MapMembers()
+        .MapPoints();
+}

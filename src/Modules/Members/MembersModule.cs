@@ -1,0 +1,39 @@
+using Commerce.BuildingBlocks;
+using Commerce.BuildingBlocks.Hosting;
+using Commerce.BuildingBlocks.Security;
+using Commerce.Modules.Members.Auth;
+using Commerce.Modules.Members.Features.ChangeMemberStatus;
+using Commerce.Modules.Members.Features.GetMe;
+using Commerce.Modules.Members.Features.Login;
+using Commerce.Modules.Members.Features.SignUp;
+using Commerce.Modules.Members.Startup;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Modules.Members;
+
+public static class MembersModule
+{
+    public static IServiceCollection AddMembersModule(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        services.AddOptions<DemoDataOptions>().Bind(configuration.GetSection(DemoDataOptions.Section));
+        services.AddSingleton<IStartupTask, SeedAccounts>();
+        services.AddSingleton<IAuthorizationHandler, ActiveMemberHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().AddRequirements(new ActiveMemberRequirement(adminOnly: false)))
+            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().AddRequirements(new ActiveMemberRequirement(adminOnly: true)));
+        return services.AddCommerceModule("members", typeof(MembersModule).Assembly);
+    }
+
+    public static IEndpointRouteBuilder MapMembers(this IEndpointRouteBuilder app)
+    {
+        SignUpEndpoint.Map(app);
+        LoginEndpoint.Map(app);
+        GetMeEndpoint.Map(app);
+        ChangeMemberStatusEndpoint.Map(app);
+        return app;
+    }
+}

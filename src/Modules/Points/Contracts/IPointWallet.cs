@@ -1,0 +1,16 @@
+namespace Commerce.Modules.Points.Contracts;
+
+/// <summary>
+/// What the order flows may do with a member's points. Runs on the caller's connection and transaction
+/// and locks the wallet row, which comes last in the global lock order.
+/// </summary>
+public interface IPointWallet
+{
+    /// <summary>Takes <paramref name="amount"/> (ledger USE). 409 INSUFFICIENT_POINTS, with nothing written, when the balance is short.</summary>
+    Task<WalletChange> DeductAsync(long memberId, long amount, string reference, CancellationToken ct);
+
+    /// <summary>Gives <paramref name="amount"/> back (ledger REFUND). Refunds may take the balance past the charge limit.</summary>
+    Task<WalletChange> RefundAsync(long memberId, long amount, string reference, CancellationToken ct);
+}
+
+public sealed record WalletChange(long LedgerEntryId, long Amount, long BalanceAfter);

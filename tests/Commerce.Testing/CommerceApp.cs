@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using Commerce.BuildingBlocks.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace Commerce.Testing;
+
+/// <summary>
+/// The real host (Program) on Kestrel on a loopback port, on a fresh database, with a movable clock.
+/// Clients talk real HTTP. Use as an xunit class fixture.
+/// </summary>
+public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@test.local";
+    public const string AdminPassword = "Admin-password-1";
+
+    public TestClock Clock { get; } = new();
+
+    public Sql Sql { get; private set; } = null!;
+
+    /// <summary>Settings on top of the test defaults.</summary>
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public async Task InitializeAsync()
+    {
+        Sql = new Sql(await TestPostgres.CreateDatabaseAsync());
+        DapperConventions.Apply();
+        UseKestrel(0);
+        StartServer();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Commerce"] = Sql.ConnectionString,
+            ["Commerce:Admin:Email"] = AdminEmail,
+            ["Commerce:Admin:Password"] = AdminPassword,
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    /// <summary>An anonymous client.</summary>
+    public HttpClient Anonymous() => CreateClient();
+
+    /// <summary>A client carrying a real bearer token for <paramref name="member"/>, minted by the host's own token protector.</summary>
+    public HttpClient ClientFor(TestMember member)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(member.Id, member.Role));
+        return client;
+    }
+
+    public string TokenFor(long memberId, string role = "member", TimeSpan? lifetime = null)
+    {
+        var options = Services.GetRequiredService<IOptionsMonitor<BearerTokenOptions>>().Get(BearerTokenDefaults.AuthenticationScheme);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, memberId.ToString()), new Claim(ClaimTypes.Role, role)],
+            BearerTokenDefaults.AuthenticationScheme);
+        var now = Clock.GetUtcNow();
+        var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + (lifetime ?? options.BearerTokenExpiration) };
+        return options.BearerTokenProtector.Protect(new AuthenticationTicket(new ClaimsPrincipal(identity), properties, BearerTokenDefaults.AuthenticationScheme));
+    }
+
+    public async Task<HttpClient> AdminAsync()
+    {
+        var id = await Sql.ScalarAsync<long>("SELECT id FROM members.members WHERE email = @AdminEmail", new { AdminEmail });
+        return ClientFor(new TestMember(id, AdminEmail, AdminPassword, "admin"));
+    }
+
+    public Task<TestMember> NewMemberAsync(string status = "ACTIVE") => TestMembers.InsertOneAsync(Sql, status: status);
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+}

@@ -1,0 +1,24 @@
+namespace Commerce.Testing;
+
+/// <summary>A clock the tests move by hand. Starts at the real time so tokens and timers behave; timers still tick in real time.</summary>
+public sealed class TestClock : TimeProvider
+{
+    private DateTimeOffset _now = DateTimeOffset.UtcNow;
+    private readonly Lock _lock = new();
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_lock)
+        {
+            return _now;
+        }
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        lock (_lock)
+        {
+            _now += by;
+        }
+    }
+}

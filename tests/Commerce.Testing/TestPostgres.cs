@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Hosting;
+using Commerce.Host;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Commerce.Testing;
+
+/// <summary>
+/// One throwaway PostgreSQL cluster per test process (non-durable settings: it is thrown away), a template
+/// database migrated once, and a fresh database cloned from it for every test class. Set
+/// COMMERCE_TEST_DATABASE to an admin connection string to use an existing server instead.
+/// </summary>
+public static class TestPostgres
+{
+    public const string ExistingServerVariable = "COMMERCE_TEST_DATABASE";
+    private static readonly string Root = Path.Combine(Path.GetTempPath(), "commerce-tests");
+    private static readonly Lazy<Task<Server>> Shared = new(StartAsync);
+    private static int _databases;
+
+    private sealed record Server(string AdminConnectionString, string Template, EmbeddedPostgres? Embedded);
+
+    /// <summary>A new, migrated, empty database; returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync()
+    {
+        var server = await Shared.Value;
+        var name = $"test_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
+        await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{server.Template}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>The shared cluster itself, for tests that stop and start a server of their own next to it.</summary>
+    public static async Task<string> AdminConnectionStringAsync() => (await Shared.Value).AdminConnectionString;
+
+    private static async Task<Server> StartAsync()
+    {
+        var existing = Environment.GetEnvironmentVariable(ExistingServerVariable);
+        EmbeddedPostgres? embedded = null;
+        string adminConnectionString;
+        if (!string.IsNullOrWhiteSpace(existing))
+        {
+            adminConnectionString = existing;
+        }
+        else
+        {
+            RemoveAbandonedClusters();
+            var directory = Path.Combine(Root, $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..16]);
+            Directory.CreateDirectory(directory);
+            await File.WriteAllTextAsync(Path.Combine(directory, "owner.pid"), Environment.ProcessId.ToString());
+            embedded = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions
+            {
+                DataDirectory = Path.Combine(directory, "pg"),
+                Durable = false,
+                Database = "postgres",
+            }, NullLogger.Instance);
+            adminConnectionString = embedded.ConnectionString;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                embedded.StopImmediatelyAsync().GetAwaiter().GetResult();
+                TryDelete(directory);
+            };
+        }
+
+        var template = $"template_{Environment.ProcessId}_{Guid.NewGuid():N}"[..30];
+        await using (var admin = new NpgsqlConnection(adminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{template}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await MigrateAsync(new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = template, Pooling = false }.ConnectionString);
+        return new Server(adminConnectionString, template, embedded);
+    }
+
+    private static async Task MigrateAsync(string connectionString)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Commerce"] = connectionString })
+            .Build();
+        var services = new ServiceCollection().AddLogging().AddCommerce(configuration);
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+    }
+
+    /// <summary>Clusters of test processes that died without cleaning up (killed runner, crash).</summary>
+    private static void RemoveAbandonedClusters()
+    {
+        if (!Directory.Exists(Root))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.GetDirectories(Root))
+        {
+            var ownerFile = Path.Combine(directory, "owner.pid");
+            if (File.Exists(ownerFile) && int.TryParse(File.ReadAllText(ownerFile), out var owner) && IsAlive(owner))
+            {
+                continue;
+            }
+
+            var pidFile = Path.Combine(directory, "pg", "postmaster.pid");
+            if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var postmaster) && IsAlive(postmaster))
+            {
+                try
+                {
+                    Process.GetProcessById(postmaster).Kill();
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    // Already gone.
+                }
+            }
+
+            TryDelete(directory);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            return !Process.GetProcessById(pid).HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the next run removes what is left.
+        }
+    }
+}
