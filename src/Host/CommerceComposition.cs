@@ -1,4 +1,6 @@
 using Commerce.BuildingBlocks;
+using Commerce.Modules.Catalog;
+using Commerce.Modules.Coupons;
 using Commerce.Modules.Members;
 using Commerce.Modules.Points;
 
@@ -10,9 +12,13 @@ public static class CommerceComposition
     public static IServiceCollection AddCommerce(this IServiceCollection services, IConfiguration configuration) => services
         .AddCommerceBuildingBlocks(configuration)
         .AddMembersModule(configuration)
-        .AddPointsModule(configuration);
+        .AddPointsModule(configuration)
+        .AddCatalogModule(configuration)
+        .AddCouponsModule(configuration);
 
     public static IEndpointRouteBuilder MapCommerce(this IEndpointRouteBuilder app) => app
         .MapMembers()
-        .MapPoints();
+        .MapPoints()
+        .MapCatalog()
+        .MapCoupons();
 }

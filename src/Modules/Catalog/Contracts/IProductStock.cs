@@ -1,0 +1,46 @@
+namespace Commerce.Modules.Catalog.Contracts;
+
+/// <summary>
+/// Products as the order flows use them. Every method runs on the caller's connection and transaction
+/// (the DbSession of the current command) and locks the product rows it touches with FOR UPDATE in
+/// ascending id order: step 3 of the global lock order (after the order row and the member's coupons,
+/// before the wallet). Lines must name distinct products (merge duplicates first).
+/// </summary>
+public interface IProductStock
+{
+    /// <summary>Locks the products and returns their status, price and stock. Ids that do not exist are absent from the result.</summary>
+    Task<IReadOnlyList<ProductSnapshot>> LockAsync(IReadOnlyCollection<long> productIds, CancellationToken ct);
+
+    /// <summary>
+    /// Locks the products, checks each exists (404 PRODUCT_NOT_FOUND), is ON_SALE (409 PRODUCT_DISCONTINUED)
+    /// and has the stock (409 OUT_OF_STOCK), then takes the quantities off the stock. Returns the products
+    /// after the reservation (price and name at this moment, remaining stock). On any error nothing changed.
+    /// </summary>
+    Task<IReadOnlyList<ProductSnapshot>> ReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
+
+    /// <summary>Puts reserved quantities back on the stock (compensation). Works on discontinued products too.</summary>
+    Task ReleaseAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
+
+    /// <summary>Adds the units of a paid order to the popular-products figures of <paramref name="paidAt"/>'s day.</summary>
+    Task RecordSoldAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct);
+
+    /// <summary>Takes the units of a refunded order back out of the figures of the day it was paid.</summary>
+    Task RevokeSoldAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct);
+}
+
+public sealed record StockLine(long ProductId, int Quantity);
+
+public sealed record ProductSnapshot(long Id, string Name, string Status, long Price, int Stock);
+
+public static class CatalogErrors
+{
+    public const string ProductNotFound = "PRODUCT_NOT_FOUND";
+    public const string ProductDiscontinued = "PRODUCT_DISCONTINUED";
+    public const string OutOfStock = "OUT_OF_STOCK";
+}
+
+public static class ProductStatus
+{
+    public const string OnSale = "ON_SALE";
+    public const string Discontinued = "DISCONTINUED";
+}
