@@ -44,7 +44,8 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["ConnectionStrings:Commerce"] = Sql.ConnectionString,
             ["Commerce:Admin:Email"] = AdminEmail,
             ["Commerce:Admin:Password"] = AdminPassword,
-            ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Commerce:Logging:MinimumLevel"] = "Warning",
+            ["Commerce:Idempotency:CleanupInterval"] = "00:00:01",
         };
         foreach (var (key, value) in Settings)
         {

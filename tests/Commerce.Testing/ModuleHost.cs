@@ -25,6 +25,11 @@ public class ModuleHost : IAsyncLifetime
     /// <summary>Settings on top of the defaults, e.g. <c>["Commerce:Points:MaxBalance"] = "100"</c>.</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>Extra registrations, e.g. test-only commands: <c>services.AddCommerceModule("test", assembly)</c>.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
@@ -36,6 +41,7 @@ public class ModuleHost : IAsyncLifetime
             .AddSingleton<IConfiguration>(configuration)
             .AddCommerce(configuration)
             .AddSingleton<TimeProvider>(Clock);
+        ConfigureServices(services);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = false });
         DapperConventions.Apply();
     }

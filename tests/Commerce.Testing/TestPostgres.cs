@@ -24,14 +24,20 @@ public static class TestPostgres
     private sealed record Server(string AdminConnectionString, string Template, EmbeddedPostgres? Embedded);
 
     /// <summary>A new, migrated, empty database; returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync()
+    public static async Task<string> CreateDatabaseAsync() => await CreateAsync(migrated: true);
+
+    /// <summary>A new database without any schema (for migration tests).</summary>
+    public static async Task<string> CreateUnmigratedDatabaseAsync() => await CreateAsync(migrated: false);
+
+    private static async Task<string> CreateAsync(bool migrated)
     {
         var server = await Shared.Value;
         var name = $"test_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
         await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
         {
             await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{server.Template}\"", admin);
+            var template = migrated ? $" TEMPLATE \"{server.Template}\"" : "";
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"{template}", admin);
             await create.ExecuteNonQueryAsync();
         }
 
@@ -102,8 +108,10 @@ public static class TestPostgres
 
         foreach (var directory in Directory.GetDirectories(Root))
         {
+            // Only directories this fixture made (they name their owner); a directory without an owner file may
+            // be in the middle of being set up by another test.
             var ownerFile = Path.Combine(directory, "owner.pid");
-            if (File.Exists(ownerFile) && int.TryParse(File.ReadAllText(ownerFile), out var owner) && IsAlive(owner))
+            if (!File.Exists(ownerFile) || !int.TryParse(File.ReadAllText(ownerFile), out var owner) || IsAlive(owner))
             {
                 continue;
             }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Serilog;
+using Serilog.Events;
 using Serilog.Formatting.Json;
 
 namespace Commerce.Host.Logging;
@@ -15,6 +16,12 @@ internal static class CommerceLogging
         var configuration = new LoggerConfiguration()
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext();
+        // One knob for the overall level (e.g. Commerce__Logging__MinimumLevel=Warning under load); the Serilog section stays for fine-tuning.
+        if (builder.Configuration["Commerce:Logging:MinimumLevel"] is { Length: > 0 } level)
+        {
+            configuration.MinimumLevel.Is(Enum.Parse<LogEventLevel>(level, ignoreCase: true));
+        }
+
         configuration = builder.Configuration.GetValue<bool>("Commerce:Logging:Json")
             ? configuration.WriteTo.Console(new JsonFormatter(renderMessage: true))
             : configuration.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);

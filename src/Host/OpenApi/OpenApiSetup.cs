@@ -37,6 +37,9 @@ internal static class OpenApiSetup
             {
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] });
+                operation.Responses ??= [];
+                operation.Responses.TryAdd("401", Problem("No token, or an expired or invalid one (UNAUTHENTICATED).", context.Document));
+                operation.Responses.TryAdd("403", Problem("The account is disabled (NOT_A_MEMBER) or lacks the role (FORBIDDEN).", context.Document));
             }
 
             if (metadata.OfType<IdempotencyKeyMetadata>().Any())
@@ -62,4 +65,13 @@ internal static class OpenApiSetup
             return Task.CompletedTask;
         });
     });
+
+    private static OpenApiResponse Problem(string description, OpenApiDocument? document) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference("ProblemDetails", document) },
+        },
+    };
 }
