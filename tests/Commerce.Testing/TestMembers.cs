@@ -24,14 +24,16 @@ public static class TestMembers
     public static async Task<IReadOnlyList<TestMember>> InsertAsync(Sql sql, int count, string role = "member", string status = "ACTIVE")
     {
         DapperConventions.Apply();
-        var emails = Enumerable.Range(0, count).Select(_ => $"member{Interlocked.Increment(ref _sequence)}-{Guid.NewGuid():N}@test.local"[..40]).ToArray();
+        var emails = Enumerable.Range(0, count)
+            .Select(_ => $"member{Interlocked.Increment(ref _sequence)}-{Guid.NewGuid().ToString("N")[..8]}@test.local")
+            .ToArray();
         var rows = await sql.QueryAsync<(long Id, string Email)>(InsertSql, new
         {
             Hash = SharedHash.Value,
             Role = role,
             Status = status,
             Emails = emails,
-            Names = emails.Select(e => e.Split('@')[0]).ToArray(),
+            Names = emails.Select(_ => "Test Member").ToArray(),
         });
         return rows.Select(r => new TestMember(r.Id, r.Email, Password, role)).OrderBy(m => m.Id).ToList();
     }
