@@ -2,6 +2,7 @@ using Commerce.BuildingBlocks;
 using Commerce.Modules.Catalog;
 using Commerce.Modules.Coupons;
 using Commerce.Modules.Members;
+using Commerce.Modules.Orders;
 using Commerce.Modules.Points;
 
 namespace Commerce.Host;
@@ -14,11 +15,13 @@ public static class CommerceComposition
         .AddMembersModule(configuration)
         .AddPointsModule(configuration)
         .AddCatalogModule(configuration)
-        .AddCouponsModule(configuration);
+        .AddCouponsModule(configuration)
+        .AddOrdersModule(configuration);
 
     public static IEndpointRouteBuilder MapCommerce(this IEndpointRouteBuilder app) => app
         .MapMembers()
         .MapPoints()
         .MapCatalog()
-        .MapCoupons();
+        .MapCoupons()
+        .MapOrders();
 }

@@ -11,6 +11,15 @@ public interface IQuery<TResponse> : IRequest<TResponse>;
 public interface ICommandMarker;
 
 /// <summary>
+/// A command whose work spans several transactions with an outside call between them (PayOrder calls the
+/// payment gateway with no transaction open). The pipeline opens nothing for it; each of its steps is an
+/// <see cref="ICommand{TResponse}"/> sent through the mediator and gets its own transaction.
+/// </summary>
+public interface IMultiStepCommand<TResponse> : IRequest<TResponse>, IMultiStepMarker;
+
+public interface IMultiStepMarker;
+
+/// <summary>
 /// A command a client may retry with an <c>Idempotency-Key</c> header. Keys are scoped per member, so
 /// two members can never collide or read each other's stored responses.
 /// </summary>

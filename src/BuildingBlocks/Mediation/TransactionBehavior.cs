@@ -10,8 +10,9 @@ namespace Commerce.BuildingBlocks.Mediation;
 /// Commands: one connection, BEGIN (read committed) with lock and statement timeouts, the rest of the
 /// pipeline, COMMIT; rollback on any exception. A deadlock or serialization failure retries the whole
 /// command, which is safe because nothing of it committed. Queries: an open connection, no transaction.
-/// A nested request joins what is already open. The connection goes back to the pool as soon as the
-/// request is done, before the HTTP response is written.
+/// A nested command joins the open transaction (a nested query the open connection); a multi-step command
+/// opens nothing, its steps do. The connection goes back to the pool as soon as the request is done,
+/// before the HTTP response is written.
 /// </summary>
 internal sealed class TransactionBehavior<TRequest, TResponse>(
     DbSession session,
@@ -21,12 +22,13 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        if (session.IsOpen)
+        var isCommand = request is ICommandMarker;
+        if (session.Transaction is not null || (session.IsOpen && !isCommand) || request is IMultiStepMarker)
         {
             return await next();
         }
 
-        if (request is not ICommandMarker)
+        if (!isCommand)
         {
             try
             {

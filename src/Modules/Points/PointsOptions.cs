@@ -10,12 +10,6 @@ public sealed class PointsOptions
     public long MaxBalance { get; set; } = 10_000_000;
 }
 
-internal static class PointErrors
-{
-    public const string BalanceLimitExceeded = "BALANCE_LIMIT_EXCEEDED";
-    public const string InsufficientPoints = "INSUFFICIENT_POINTS";
-}
-
 internal static class LedgerType
 {
     public const string Charge = "CHARGE";

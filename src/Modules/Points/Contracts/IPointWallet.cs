@@ -14,3 +14,9 @@ public interface IPointWallet
 }
 
 public sealed record WalletChange(long LedgerEntryId, long Amount, long BalanceAfter);
+
+public static class PointErrors
+{
+    public const string BalanceLimitExceeded = "BALANCE_LIMIT_EXCEEDED";
+    public const string InsufficientPoints = "INSUFFICIENT_POINTS";
+}

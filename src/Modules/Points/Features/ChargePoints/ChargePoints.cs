@@ -1,5 +1,6 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
+using Commerce.Modules.Points.Contracts;
 using Commerce.BuildingBlocks.Mediation;
 using Commerce.BuildingBlocks.Outbox;
 using Dapper;

@@ -1,0 +1,84 @@
+using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Hosting;
+using Commerce.BuildingBlocks.Mediation;
+using Commerce.Modules.Orders.Features.PayOrder;
+using Commerce.Modules.Orders.Payments;
+using Dapper;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.Modules.Orders.Features.ReconcilePayments;
+
+/// <summary>
+/// Claims one payment whose outcome is still unknown and whose next check is due, and pushes its next check
+/// out (exponential backoff). The pushed-out time is the claim: another instance will not check the same
+/// payment before it, and a crash only delays the check.
+/// </summary>
+internal sealed record ClaimDuePayment(TimeSpan MaxBackoff) : ICommand<DuePayment?>;
+
+internal sealed record DuePayment(Guid Id, long OrderId, long MemberId, long Amount, int CheckAttempts);
+
+internal sealed class ClaimDuePaymentHandler(DbSession session, TimeProvider clock) : IRequestHandler<ClaimDuePayment, DuePayment?>
+{
+    private const string ClaimSql = """
+        UPDATE orders.payments p
+        SET check_attempts = p.check_attempts + 1,
+            next_check_at = @Now + least(@MaxBackoffSeconds, power(2, least(p.check_attempts, 16))) * interval '1 second'
+        WHERE p.id = (
+            SELECT id FROM orders.payments
+            WHERE status = 'PENDING' AND next_check_at <= @Now
+            ORDER BY next_check_at
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED)
+        RETURNING p.id, p.order_id, p.member_id, p.amount, p.check_attempts
+        """;
+
+    public Task<DuePayment?> Handle(ClaimDuePayment command, CancellationToken ct) =>
+        session.Connection.QuerySingleOrDefaultAsync<DuePayment>(session.Command(ClaimSql,
+            new { Now = clock.GetUtcNow(), MaxBackoffSeconds = command.MaxBackoff.TotalSeconds }, ct));
+}
+
+/// <summary>
+/// Finishes payments the request path could not (no answer from the gateway, or the host died between the
+/// steps): asks the gateway for the payment's status; if the gateway never heard of it, sends the approval
+/// again under the same payment id (its idempotency key), so the answer is always definitive and never a
+/// second charge. Then completes exactly as PayOrder would. No order stays PAYING once the gateway answers.
+/// </summary>
+internal sealed class PaymentReconciler(
+    IServiceScopeFactory scopes,
+    IPaymentGateway gateway,
+    IOptions<OrdersOptions> options,
+    ILogger<PaymentReconciler> logger) : PeriodicJob(scopes, logger)
+{
+    protected override TimeSpan Interval => options.Value.ReconcileInterval;
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var mediator = services.GetRequiredService<IMediator>();
+        while (await mediator.Send(new ClaimDuePayment(options.Value.ReconcileMaxBackoff), ct) is { } due)
+        {
+            var answer = await gateway.GetStatusAsync(due.Id, ct);
+            if (answer.Outcome == GatewayOutcome.NotFound)
+            {
+                answer = await gateway.ApproveAsync(new GatewayPayment(due.Id, due.OrderId, due.MemberId, due.Amount), ct);
+            }
+
+            if (!answer.IsFinal)
+            {
+                logger.LogWarning("Payment {PaymentId} of order {OrderId} is still unknown after {Attempts} checks: {Reason}",
+                    due.Id, due.OrderId, due.CheckAttempts, answer.Reason);
+                continue;
+            }
+
+            var completed = await mediator.Send(new CompletePayment(due.Id, answer), ct);
+            if (completed.Order.Status == OrderStatus.PaymentFailed)
+            {
+                await mediator.Send(new ReleaseOrder.ReleaseOrder(due.OrderId), ct);
+            }
+
+            logger.LogInformation("Reconciled payment {PaymentId}: order {OrderId} is {Status}", due.Id, due.OrderId, completed.Order.Status);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Mediation;
+using Commerce.Modules.Catalog.Contracts;
+using Commerce.Modules.Coupons.Contracts;
+using Dapper;
+using Commerce.BuildingBlocks.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MediatR;
+
+namespace Commerce.Modules.Orders.Features.ReleaseOrder;
+
+/// <summary>
+/// Gives a failed order's coupons and stock back, in its own transaction in the global lock order (order row,
+/// its coupons, its products). Sent by PayOrder after a payment failed (which could not do it in the same
+/// transaction without taking the coupons and products after the wallet) and by the sweeper when a crash
+/// came in between. Exactly once: the order records it.
+/// </summary>
+internal sealed record ReleaseOrder(long OrderId) : ICommand<bool>;
+
+internal sealed class ReleaseOrderHandler(DbSession session, ICouponRedemption coupons, IProductStock stock, TimeProvider clock)
+    : IRequestHandler<ReleaseOrder, bool>
+{
+    public async Task<bool> Handle(ReleaseOrder command, CancellationToken ct)
+    {
+        // 1. The order row; then its coupons and products inside the release.
+        var order = await OrderStore.LockAsync(session, command.OrderId, ct);
+        return order is not null && await OrderRelease.ReleaseAsync(session, coupons, stock, order, clock.GetUtcNow(), ct);
+    }
+}
+
+/// <summary>Finds failed orders whose release a crash interrupted (the request path normally does it at once).</summary>
+internal sealed record FindUnreleasedOrders(DateTimeOffset OlderThan, int Limit) : IQuery<IReadOnlyList<long>>;
+
+internal sealed class FindUnreleasedOrdersHandler(DbSession session) : IRequestHandler<FindUnreleasedOrders, IReadOnlyList<long>>
+{
+    private const string Sql = """
+        SELECT id FROM orders.orders
+        WHERE released_at IS NULL AND status IN ('PAYMENT_FAILED', 'CANCELLED', 'EXPIRED') AND updated_at < @OlderThan
+        ORDER BY updated_at LIMIT @Limit
+        """;
+
+    public async Task<IReadOnlyList<long>> Handle(FindUnreleasedOrders query, CancellationToken ct) =>
+        (await session.Connection.QueryAsync<long>(session.Command(Sql, query, ct))).AsList();
+}
+
+internal sealed class ReleaseSweeper(IServiceScopeFactory scopes, IOptions<OrdersOptions> options, TimeProvider clock, ILogger<ReleaseSweeper> logger)
+    : PeriodicJob(scopes, logger)
+{
+    protected override TimeSpan Interval => options.Value.ReleaseSweepInterval;
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var mediator = services.GetRequiredService<IMediator>();
+        var orderIds = await mediator.Send(new FindUnreleasedOrders(clock.GetUtcNow() - options.Value.ReleaseSweepAfter, 100), ct);
+        foreach (var orderId in orderIds)
+        {
+            if (await mediator.Send(new ReleaseOrder(orderId), ct))
+            {
+                logger.LogWarning("Finished the interrupted release of order {OrderId}", orderId);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Commerce.BuildingBlocks.Data;
+using Commerce.Modules.Catalog.Contracts;
+using Commerce.Modules.Coupons.Contracts;
+using Dapper;
+
+namespace Commerce.Modules.Orders;
+
+/// <summary>
+/// The release: a failed, cancelled or expired order gives its coupons back (AVAILABLE) and its stock back.
+/// Runs with the order row locked, then takes the coupons and the products in that order (the global lock
+/// order), and stamps released_at so it happens exactly once however often it is attempted.
+/// </summary>
+internal static class OrderRelease
+{
+    private const string MarkReleasedSql = "UPDATE orders.orders SET released_at = @Now, updated_at = @Now WHERE id = @OrderId";
+
+    public static async Task<bool> ReleaseAsync(
+        DbSession session,
+        ICouponRedemption coupons,
+        IProductStock stock,
+        OrderStore.OrderRow order,
+        DateTimeOffset now,
+        CancellationToken ct)
+    {
+        if (order.ReleasedAt is not null || order.Status is not (OrderStatus.PaymentFailed or OrderStatus.Cancelled or OrderStatus.Expired))
+        {
+            return false;
+        }
+
+        if (order.CouponIds.Length > 0)
+        {
+            await coupons.RestoreAsync(order.CouponIds, order.Id, ct);
+        }
+
+        var lines = await OrderStore.LinesAsync(session, order.Id, ct);
+        await stock.ReleaseAsync(lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), ct);
+        await session.Connection.ExecuteAsync(session.Command(MarkReleasedSql, new { OrderId = order.Id, Now = now }, ct));
+        return true;
+    }
+}

@@ -1,0 +1,140 @@
+using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Errors;
+using Dapper;
+
+namespace Commerce.Modules.Orders;
+
+/// <summary>The order statements several features share: lock, load, insert, change status.</summary>
+internal static class OrderStore
+{
+    internal sealed record OrderRow(
+        long Id,
+        long MemberId,
+        string Status,
+        string Flow,
+        long Subtotal,
+        long Discount,
+        long Total,
+        long? OrderCouponId,
+        long OrderDiscount,
+        long[] CouponIds,
+        DateTimeOffset? PaymentDeadline,
+        DateTimeOffset? ReleasedAt,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset? PaidAt);
+
+    internal sealed record NewOrder(
+        long MemberId,
+        string Status,
+        string Flow,
+        IReadOnlyList<OrderLineView> Lines,
+        long Subtotal,
+        long Discount,
+        long? OrderCouponId,
+        long OrderDiscount,
+        IReadOnlyList<long> CouponIds,
+        DateTimeOffset? PaymentDeadline,
+        DateTimeOffset Now,
+        DateTimeOffset? PaidAt);
+
+    private const string Columns = """
+        id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount, coupon_ids,
+        payment_deadline, released_at, created_at, paid_at
+        """;
+
+    private const string LockSql = $"SELECT {Columns} FROM orders.orders WHERE id = @OrderId FOR UPDATE";
+
+    private const string LinesSql = """
+        SELECT product_id, product_name, quantity, unit_price, discount, coupon_id, amount
+        FROM orders.order_lines WHERE order_id = @OrderId ORDER BY product_id
+        """;
+
+    private const string LatestPaymentSql = """
+        SELECT id, method, status, amount, failure_code, failure_reason, created_at, completed_at
+        FROM orders.payments WHERE order_id = @OrderId ORDER BY created_at DESC LIMIT 1
+        """;
+
+    // The order and its lines in one statement (one round trip while the product rows are locked).
+    private const string InsertSql = """
+        WITH new_order AS (
+            INSERT INTO orders.orders (member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
+                                       coupon_ids, payment_deadline, created_at, updated_at, paid_at)
+            VALUES (@MemberId, @Status, @Flow, @Subtotal, @Discount, @Subtotal - @Discount, @OrderCouponId, @OrderDiscount,
+                    @CouponIds, @PaymentDeadline, @Now, @Now, @PaidAt)
+            RETURNING id
+        ), new_lines AS (
+            INSERT INTO orders.order_lines (order_id, product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
+            SELECT new_order.id, l.product_id, l.product_name, l.quantity, l.unit_price, l.discount, l.coupon_id, l.amount
+            FROM new_order,
+                 unnest(@ProductIds, @ProductNames, @Quantities, @UnitPrices, @LineDiscounts, @LineCouponIds, @Amounts)
+                     AS l(product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
+        )
+        SELECT id FROM new_order
+        """;
+
+    private const string SetStatusSql = """
+        UPDATE orders.orders SET status = @Status, updated_at = @Now, paid_at = coalesce(@PaidAt, paid_at) WHERE id = @OrderId
+        """;
+
+    /// <summary>Locks the order row (step 1 of the global lock order); null when it does not exist.</summary>
+    public static Task<OrderRow?> LockAsync(DbSession session, long orderId, CancellationToken ct) =>
+        session.Connection.QuerySingleOrDefaultAsync<OrderRow>(session.Command(LockSql, new { OrderId = orderId }, ct));
+
+    /// <summary>Locks the member's own order; another member's order is as missing as a nonexistent one (404).</summary>
+    public static async Task<OrderRow> LockForMemberAsync(DbSession session, long orderId, long memberId, CancellationToken ct)
+    {
+        var order = await LockAsync(session, orderId, ct);
+        return order is not null && order.MemberId == memberId ? order : throw NotFound(orderId);
+    }
+
+    public static AppException NotFound(long orderId) => AppException.NotFound(OrderErrors.OrderNotFound, $"Order {orderId} does not exist.");
+
+    public static async Task<IReadOnlyList<OrderLineView>> LinesAsync(DbSession session, long orderId, CancellationToken ct) =>
+        (await session.Connection.QueryAsync<OrderLineView>(session.Command(LinesSql, new { OrderId = orderId }, ct))).AsList();
+
+    public static Task<PaymentView?> LatestPaymentAsync(DbSession session, long orderId, CancellationToken ct) =>
+        session.Connection.QuerySingleOrDefaultAsync<PaymentView>(session.Command(LatestPaymentSql, new { OrderId = orderId }, ct));
+
+    /// <summary>The whole order as the API shows it: row, lines and latest payment.</summary>
+    public static async Task<OrderView> ViewAsync(DbSession session, OrderRow order, CancellationToken ct) =>
+        View(order, await LinesAsync(session, order.Id, ct), await LatestPaymentAsync(session, order.Id, ct));
+
+    public static OrderView View(OrderRow order, IReadOnlyList<OrderLineView> lines, PaymentView? payment) => new(
+        order.Id, order.MemberId, order.Status, order.Flow, lines, order.Subtotal, order.Discount, order.Total,
+        order.OrderCouponId, order.OrderDiscount, order.CouponIds, order.PaymentDeadline, order.CreatedAt, order.PaidAt, payment);
+
+    public static async Task<OrderView> InsertAsync(DbSession session, NewOrder order, CancellationToken ct)
+    {
+        var id = await session.Connection.ExecuteScalarAsync<long>(session.Command(InsertSql, new
+        {
+            order.MemberId,
+            order.Status,
+            order.Flow,
+            order.Subtotal,
+            order.Discount,
+            order.OrderCouponId,
+            order.OrderDiscount,
+            CouponIds = order.CouponIds.ToArray(),
+            order.PaymentDeadline,
+            order.Now,
+            order.PaidAt,
+            ProductIds = order.Lines.Select(l => l.ProductId).ToArray(),
+            ProductNames = order.Lines.Select(l => l.ProductName).ToArray(),
+            Quantities = order.Lines.Select(l => l.Quantity).ToArray(),
+            UnitPrices = order.Lines.Select(l => l.UnitPrice).ToArray(),
+            LineDiscounts = order.Lines.Select(l => l.Discount).ToArray(),
+            LineCouponIds = order.Lines.Select(l => l.CouponId).ToArray(),
+            Amounts = order.Lines.Select(l => l.Amount).ToArray(),
+        }, ct));
+
+        var row = new OrderRow(id, order.MemberId, order.Status, order.Flow, order.Subtotal, order.Discount, order.Subtotal - order.Discount,
+            order.OrderCouponId, order.OrderDiscount, order.CouponIds.ToArray(), order.PaymentDeadline, null, order.Now, order.PaidAt);
+        return View(row, order.Lines, null);
+    }
+
+    public static async Task<OrderRow> SetStatusAsync(DbSession session, OrderRow order, string status, DateTimeOffset now, CancellationToken ct, DateTimeOffset? paidAt = null)
+    {
+        await session.Connection.ExecuteAsync(session.Command(SetStatusSql, new { OrderId = order.Id, Status = status, Now = now, PaidAt = paidAt }, ct));
+        return order with { Status = status, PaidAt = paidAt ?? order.PaidAt };
+    }
+}

@@ -1,0 +1,26 @@
+namespace Commerce.Modules.Orders;
+
+/// <summary><c>Commerce:Orders</c>.</summary>
+public sealed class OrdersOptions
+{
+    public const string Section = "Commerce:Orders";
+
+    /// <summary>How long a placed order waits for payment before the expiry job gives its stock and coupons back.</summary>
+    public TimeSpan PaymentDeadline { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the reconciler looks for payments whose gateway answer is unknown.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A payment is left to the request that started it this long before the reconciler asks the gateway.</summary>
+    public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Longest wait between two status checks of one payment.</summary>
+    public TimeSpan ReconcileMaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the sweeper finishes releases a crash interrupted, and how old such an order must be.</summary>
+    public TimeSpan ReleaseSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan ReleaseSweepAfter { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,34 @@
+namespace Commerce.Modules.Orders.Payments;
+
+/// <summary>
+/// The external payment gateway (PG). The payment id is the gateway's idempotency key: approving the same
+/// payment again returns the first outcome instead of charging twice, which is what makes retries and the
+/// reconciler safe.
+/// </summary>
+public interface IPaymentGateway
+{
+    Task<GatewayAnswer> ApproveAsync(GatewayPayment payment, CancellationToken ct);
+
+    Task<GatewayAnswer> GetStatusAsync(Guid paymentId, CancellationToken ct);
+}
+
+public sealed record GatewayPayment(Guid PaymentId, long OrderId, long MemberId, long Amount);
+
+public enum GatewayOutcome
+{
+    Approved,
+    Declined,
+
+    /// <summary>The gateway has no record of the payment (the approve never reached it).</summary>
+    NotFound,
+
+    /// <summary>No usable answer (timeout, 5xx, connection refused): the payment may or may not have been charged.</summary>
+    Unknown,
+}
+
+public sealed record GatewayAnswer(GatewayOutcome Outcome, string? Reference = null, string? Reason = null)
+{
+    public bool IsFinal => Outcome is GatewayOutcome.Approved or GatewayOutcome.Declined;
+
+    public static GatewayAnswer Unknown(string reason) => new(GatewayOutcome.Unknown, Reason: reason);
+}
