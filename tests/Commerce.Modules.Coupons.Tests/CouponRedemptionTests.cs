@@ -32,7 +32,7 @@ public sealed class CouponRedemptionTests(ModuleHost host) : IClassFixture<Modul
         Assert.Equal([first.Id, second.Id], lockedIds);
         Assert.False(campaignLocked);
         Assert.False(notAskedLocked);
-        Assert.Equal(new IssuedCoupon(first.Id, member.Id, first.CampaignId, "Product 2,000 won", CouponTerms.Available, CouponTerms.Fixed, 2_500, null,
+        Assert.Equal(new IssuedCoupon(first.Id, member.Id, first.CampaignId, "Product coupon", CouponTerms.Available, CouponTerms.Fixed, 2_500, null,
             CouponTerms.TargetProduct, 42, 5_000, first.IssuedAt, first.ExpiresAt), locked[0]);
     }
 

@@ -1,3 +1,6 @@
+using Commerce.BuildingBlocks.Errors;
+using Commerce.Modules.Coupons.Contracts;
+
 namespace Commerce.Modules.Coupons;
 
 /// <summary><c>Commerce:Coupons</c>.</summary>
@@ -16,4 +19,7 @@ public sealed class CouponsOptions
 internal static class CampaignErrors
 {
     public const string QuantityBelowIssued = "QUANTITY_BELOW_ISSUED";
+
+    public static AppException NotFound(long campaignId) =>
+        AppException.NotFound(CouponErrors.CampaignNotFound, "There is no coupon campaign with this id.").With("campaignId", campaignId);
 }

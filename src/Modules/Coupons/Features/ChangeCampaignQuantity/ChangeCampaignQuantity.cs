@@ -1,7 +1,6 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
-using Commerce.Modules.Coupons.Contracts;
 using Commerce.Modules.Coupons.Features.CreateCampaign;
 using Dapper;
 using FluentValidation;
@@ -44,10 +43,10 @@ internal sealed class ChangeCampaignQuantityHandler(DbSession session, SoldOutCa
         {
             // 2. Tell a missing campaign from a quantity that is too low.
             var issued = await session.Connection.QuerySingleOrDefaultAsync<int?>(session.Command(IssuedSql, command, ct))
-                ?? throw AppException.NotFound(CouponErrors.CampaignNotFound, $"Campaign {command.CampaignId} does not exist.");
+                ?? throw CampaignErrors.NotFound(command.CampaignId);
             throw AppException.Conflict(CampaignErrors.QuantityBelowIssued,
-                    $"Campaign {command.CampaignId} already issued {issued} coupons; the total quantity cannot go below that.")
-                .With("issuedCount", issued);
+                    $"This campaign already issued {issued} coupons; its total quantity cannot go below that.")
+                .With("campaignId", command.CampaignId).With("issuedCount", issued);
         }
 
         // 3. A raised quantity may end a sell-out: this instance stops answering SOLD_OUT from memory once it is committed.

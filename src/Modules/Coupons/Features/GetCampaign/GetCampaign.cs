@@ -1,7 +1,5 @@
 using Commerce.BuildingBlocks.Data;
-using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
-using Commerce.Modules.Coupons.Contracts;
 using Dapper;
 using MediatR;
 
@@ -15,5 +13,5 @@ internal sealed class GetCampaignHandler(DbSession session) : IRequestHandler<Ge
 
     public async Task<CampaignResponse> Handle(GetCampaign query, CancellationToken ct) =>
         await session.Connection.QuerySingleOrDefaultAsync<CampaignResponse>(session.Command(Sql, query, ct))
-        ?? throw AppException.NotFound(CouponErrors.CampaignNotFound, $"Campaign {query.CampaignId} does not exist.");
+        ?? throw CampaignErrors.NotFound(query.CampaignId);
 }

@@ -80,7 +80,7 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
         // 2. The cheap check on committed state. Most refusals (closed or sold-out campaigns, members claiming
         //    again) end here and never queue for the campaign row's lock. Campaign state comes before member state.
         var check = await session.Connection.QuerySingleOrDefaultAsync<Check>(session.Command(CheckSql, command, ct))
-            ?? throw NotFound(command.CampaignId);
+            ?? throw CampaignErrors.NotFound(command.CampaignId);
         if (now < check.StartsAt || now >= check.EndsAt)
         {
             throw NotIssuable(command.CampaignId, check.StartsAt, check.EndsAt, now);
@@ -108,7 +108,7 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
             StatementTimeout = ((long)settings.StatementTimeout.TotalMilliseconds).ToString(),
         }, ct));
         await results.ReadAsync();
-        var outcome = await results.ReadSingleOrDefaultAsync<Outcome>() ?? throw NotFound(command.CampaignId);
+        var outcome = await results.ReadSingleOrDefaultAsync<Outcome>() ?? throw CampaignErrors.NotFound(command.CampaignId);
 
         // 4. Tell the refusals apart in the same order as step 2.
         if (!outcome.Open)
@@ -136,9 +136,6 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
         return new CouponResponse(couponId, outcome.CampaignId, outcome.Name, CouponTerms.Available, outcome.DiscountType, outcome.DiscountValue,
             outcome.MaxDiscount, outcome.Target, outcome.ProductId, outcome.MinOrderAmount, outcome.IssuedAt!.Value, outcome.ExpiresAt!.Value, null, null);
     }
-
-    private static AppException NotFound(long campaignId) =>
-        AppException.NotFound(CouponErrors.CampaignNotFound, "There is no coupon campaign with this id.").With("campaignId", campaignId);
 
     private static AppException NotIssuable(long campaignId, DateTimeOffset startsAt, DateTimeOffset endsAt, DateTimeOffset now) =>
         AppException.Unprocessable(CouponErrors.CouponNotIssuable, now < startsAt
