@@ -36,21 +36,25 @@ public sealed class IssueCouponLockingTests(ShortLockTimeoutHost host) : IClassF
     }
 
     [Fact]
-    public async Task Refusals_of_the_cheap_check_never_wait_for_the_campaign_row_lock()
+    public async Task Refusals_of_the_check_never_wait_for_the_campaign_row_lock()
     {
         var member = await TestMembers.InsertOneAsync(host.Sql);
         var now = host.Clock.GetUtcNow();
         var campaign = await host.SendAsync(TestCampaigns.Fixed(now));
         var closed = await host.SendAsync(TestCampaigns.Fixed(now) with { StartsAt = now.AddDays(1), EndsAt = now.AddDays(2) });
+        var soldOut = await host.SendAsync(TestCampaigns.Fixed(now, quantity: 1));
         await host.SendAsync(new IssueCoupon(member.Id, campaign.Id));
-        await using var holder = await LockCampaignAsync(campaign.Id, closed.Id);
+        // Sold out by another instance: this one has not seen it, so only the database can say so.
+        await host.Sql.ExecuteAsync("UPDATE coupons.campaigns SET issued_count = 1 WHERE id = @Id", new { soldOut.Id });
+        await using var holder = await LockCampaignAsync(campaign.Id, closed.Id, soldOut.Id);
 
         var started = Stopwatch.GetTimestamp();
         var again = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new IssueCoupon(member.Id, campaign.Id)));
         var early = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new IssueCoupon(member.Id, closed.Id)));
+        var none = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new IssueCoupon(member.Id, soldOut.Id)));
 
-        Assert.Equal((CouponErrors.CouponAlreadyIssued, CouponErrors.CouponNotIssuable), (again.Code, early.Code));
-        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(250), "The refusals waited for the row lock.");
+        Assert.Equal((CouponErrors.CouponAlreadyIssued, CouponErrors.CouponNotIssuable, CouponErrors.CouponSoldOut), (again.Code, early.Code, none.Code));
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(250), "A refusal waited for the row lock.");
     }
 
     /// <summary>Holds FOR UPDATE on the campaigns in an open transaction until disposed.</summary>

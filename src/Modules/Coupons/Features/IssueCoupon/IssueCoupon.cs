@@ -29,26 +29,29 @@ internal sealed class IssueCouponValidator : AbstractValidator<IssueCoupon>
 internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns soldOut, IOptions<DatabaseOptions> database, TimeProvider clock)
     : IRequestHandler<IssueCoupon, CouponResponse>
 {
-    // Committed state without any lock: MVCC readers never wait for the campaign row's lock holder.
-    private const string CheckSql = """
-        SELECT c.starts_at, c.ends_at, c.issued_count >= c.total_quantity AS sold_out,
-               EXISTS (SELECT FROM coupons.issued_coupons i WHERE i.campaign_id = c.id AND i.member_id = @MemberId) AS already_issued
-        FROM coupons.campaigns c WHERE c.id = @CampaignId
-        """;
-
-    // One round trip, one implicit transaction (Npgsql sends the batch with a single Sync): the local timeouts
-    // apply to the claim, which locks the campaign row, inserts the coupon if the window is open and coupons are
-    // left, and counts it only if the insert happened. A member's second claim hits the unique constraint and
-    // inserts nothing, so nothing is counted: the count can never move without a coupon row.
+    // One round trip, one implicit transaction (Npgsql sends the batch with a single Sync), so the local timeouts
+    // cover the claim and the campaign row's lock is released inside the server when the statement commits.
+    //   seen:     committed state, no lock. A claim bound to fail (window closed, sold out, member already has one)
+    //             gates the next step off (a one-time filter: no row is scanned, so no lock is ever requested).
+    //   campaign: the row lock; open/has_left are re-read from the locked, latest row version.
+    //   issued:   the coupon, if still open with coupons left; a member's second claim hits the unique constraint
+    //             and inserts nothing.
+    //   counted:  the count goes up only for a row actually inserted, so it can never move without a coupon.
     private const string IssueSql = """
         SELECT set_config('lock_timeout', @LockTimeout, true), set_config('statement_timeout', @StatementTimeout, true);
-        WITH campaign AS MATERIALIZED (
-            SELECT id, name, discount_type, discount_value, max_discount, target, product_id, min_order_amount,
-                   starts_at, ends_at, total_quantity,
+        WITH seen AS MATERIALIZED (
+            SELECT c.starts_at, c.ends_at,
+                   c.starts_at <= @Now AND @Now < c.ends_at AS open,
+                   c.issued_count < c.total_quantity AS has_left,
+                   EXISTS (SELECT FROM coupons.issued_coupons i WHERE i.campaign_id = c.id AND i.member_id = @MemberId) AS already_issued
+            FROM coupons.campaigns c WHERE c.id = @CampaignId
+        ), campaign AS MATERIALIZED (
+            SELECT id, name, discount_type, discount_value, max_discount, target, product_id, min_order_amount, total_quantity,
                    starts_at <= @Now AND @Now < ends_at AS open,
                    issued_count < total_quantity AS has_left,
                    coalesce(valid_until, @Now + valid_days * interval '24 hours') AS expires_at
-            FROM coupons.campaigns WHERE id = @CampaignId
+            FROM coupons.campaigns
+            WHERE id = @CampaignId AND (SELECT open AND has_left AND NOT already_issued FROM seen)
             FOR UPDATE
         ), issued AS (
             INSERT INTO coupons.issued_coupons (campaign_id, member_id, status, issued_at, expires_at)
@@ -60,10 +63,11 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
             WHERE id = @CampaignId AND EXISTS (SELECT FROM issued)
             RETURNING issued_count
         )
-        SELECT c.open, c.has_left, c.starts_at, c.ends_at, n.issued_count >= c.total_quantity AS sold_out_now,
+        SELECT coalesce(c.open, s.open) AS open, coalesce(c.has_left, s.has_left) AS has_left, s.starts_at, s.ends_at,
+               n.issued_count >= c.total_quantity AS sold_out_now,
                i.id, c.id AS campaign_id, c.name, c.discount_type, c.discount_value, c.max_discount, c.target,
                c.product_id, c.min_order_amount, i.issued_at, i.expires_at
-        FROM campaign c LEFT JOIN issued i ON true LEFT JOIN counted n ON true
+        FROM seen s LEFT JOIN campaign c ON true LEFT JOIN issued i ON true LEFT JOIN counted n ON true
         """;
 
     public async Task<CouponResponse> Handle(IssueCoupon command, CancellationToken ct)
@@ -77,27 +81,7 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
             throw SoldOut(command.CampaignId);
         }
 
-        // 2. The cheap check on committed state. Most refusals (closed or sold-out campaigns, members claiming
-        //    again) end here and never queue for the campaign row's lock. Campaign state comes before member state.
-        var check = await session.Connection.QuerySingleOrDefaultAsync<Check>(session.Command(CheckSql, command, ct))
-            ?? throw CampaignErrors.NotFound(command.CampaignId);
-        if (now < check.StartsAt || now >= check.EndsAt)
-        {
-            throw NotIssuable(command.CampaignId, check.StartsAt, check.EndsAt, now);
-        }
-
-        if (check.SoldOut)
-        {
-            soldOut.Remember(command.CampaignId, generation, check.EndsAt);
-            throw SoldOut(command.CampaignId);
-        }
-
-        if (check.AlreadyIssued)
-        {
-            throw AlreadyIssued(command.CampaignId);
-        }
-
-        // 3. Claim under the campaign row lock. The outcome says what happened, so no follow-up read is needed.
+        // 2. Check, then claim under the campaign row lock, in one statement whose outcome says what happened.
         var settings = database.Value;
         using var results = await session.Connection.QueryMultipleAsync(session.Command(IssueSql, new
         {
@@ -110,7 +94,8 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
         await results.ReadAsync();
         var outcome = await results.ReadSingleOrDefaultAsync<Outcome>() ?? throw CampaignErrors.NotFound(command.CampaignId);
 
-        // 4. Tell the refusals apart in the same order as step 2.
+        // 3. Refusals, the campaign's state before the member's: closed, sold out, then already issued (seen before
+        //    locking, or a concurrent claim of the same member that committed first).
         if (!outcome.Open)
         {
             throw NotIssuable(command.CampaignId, outcome.StartsAt, outcome.EndsAt, now);
@@ -127,14 +112,15 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
             throw AlreadyIssued(command.CampaignId);
         }
 
-        // 5. This claim took the last coupon: the claims behind it need not reach the database.
+        // 4. This claim took the last coupon: the claims behind it need not reach the database.
         if (outcome.SoldOutNow == true)
         {
             soldOut.Remember(command.CampaignId, generation, outcome.EndsAt);
         }
 
-        return new CouponResponse(couponId, outcome.CampaignId, outcome.Name, CouponTerms.Available, outcome.DiscountType, outcome.DiscountValue,
-            outcome.MaxDiscount, outcome.Target, outcome.ProductId, outcome.MinOrderAmount, outcome.IssuedAt!.Value, outcome.ExpiresAt!.Value, null, null);
+        return new CouponResponse(couponId, outcome.CampaignId!.Value, outcome.Name!, CouponTerms.Available, outcome.DiscountType!,
+            outcome.DiscountValue!.Value, outcome.MaxDiscount, outcome.Target!, outcome.ProductId, outcome.MinOrderAmount,
+            outcome.IssuedAt!.Value, outcome.ExpiresAt!.Value, null, null);
     }
 
     private static AppException NotIssuable(long campaignId, DateTimeOffset startsAt, DateTimeOffset endsAt, DateTimeOffset now) =>
@@ -149,8 +135,7 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
     private static AppException AlreadyIssued(long campaignId) =>
         AppException.Conflict(CouponErrors.CouponAlreadyIssued, "You already have this campaign's coupon: one per member.").With("campaignId", campaignId);
 
-    private sealed record Check(DateTimeOffset StartsAt, DateTimeOffset EndsAt, bool SoldOut, bool AlreadyIssued);
-
+    /// <summary>The claim's result; the campaign's columns are null when the check refused before locking.</summary>
     private sealed record Outcome(
         bool Open,
         bool HasLeft,
@@ -158,12 +143,12 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
         DateTimeOffset EndsAt,
         bool? SoldOutNow,
         long? Id,
-        long CampaignId,
-        string Name,
-        string DiscountType,
-        long DiscountValue,
+        long? CampaignId,
+        string? Name,
+        string? DiscountType,
+        long? DiscountValue,
         long? MaxDiscount,
-        string Target,
+        string? Target,
         long? ProductId,
         long? MinOrderAmount,
         DateTimeOffset? IssuedAt,
