@@ -1,8 +1,9 @@
 CREATE SCHEMA coupons;
 
 -- A campaign: the discount terms every coupon it issues carries, how many it may issue, when, and how long
--- an issued coupon stays valid. IssueCoupon locks the row (FOR UPDATE) and counts issued_count up; nothing
--- else in the product locks it, so it stands outside the global lock order. No index may ever cover
+-- an issued coupon stays valid. IssueCoupon locks the row (FOR UPDATE) and counts issued_count up; only the
+-- admin's quantity change locks it too, each alone in its transaction, so it stands outside the global lock
+-- order (the order flows read campaigns but lock only issued coupons). No index may ever cover
 -- issued_count: its updates then stay HOT (no index writes on the hottest row in the product), and the
 -- lower fillfactor leaves room on the page for the new row versions.
 CREATE TABLE coupons.campaigns (
