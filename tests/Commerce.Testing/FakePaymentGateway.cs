@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Commerce.Testing;
+
+/// <summary>
+/// A payment gateway on a real loopback HTTP port, speaking the protocol of the HTTP adapter, that the tests
+/// tell how to behave. It keeps its own record of what it charged, like a real PG, so tests can check that
+/// the gateway's records and the orders agree.
+/// </summary>
+public sealed class FakePaymentGateway : IAsyncDisposable
+{
+    public enum Mode
+    {
+        Approve,
+        Decline,
+        ServerError,
+
+        /// <summary>Charges, then answers only after the client gave up (a timeout after charging).</summary>
+        TimeoutAfterCharge,
+
+        /// <summary>Approves, slowly (<see cref="Delay"/>).</summary>
+        Slow,
+    }
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<Guid, string> _charges = new();
+
+    private FakePaymentGateway(WebApplication app) => _app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    public Mode Behaviour { get; set; } = Mode.Approve;
+
+    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>APPROVED or DECLINED by payment id: what the gateway believes happened.</summary>
+    public IReadOnlyDictionary<Guid, string> Charges => _charges;
+
+    private int _approveCalls;
+
+    public int ApproveCalls => _approveCalls;
+
+    public static async Task<FakePaymentGateway> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var gateway = new FakePaymentGateway(app);
+        app.MapPost("/payments", (Delegate)gateway.ApproveAsync);
+        app.MapGet("/payments/{paymentId:guid}", (Guid paymentId) =>
+            gateway._charges.TryGetValue(paymentId, out var status) ? Results.Json(new { status }) : Results.NotFound());
+        await app.StartAsync();
+        gateway.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return gateway;
+    }
+
+    private async Task<IResult> ApproveAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _approveCalls);
+        var body = (await JsonNode.ParseAsync(context.Request.Body))!;
+        var paymentId = body["paymentId"]!.GetValue<Guid>();
+        if (context.Request.Headers["Idempotency-Key"] != paymentId.ToString())
+        {
+            return Results.BadRequest(new { status = "DECLINED", reason = "Idempotency-Key must be the payment id." });
+        }
+
+        // Idempotent, like a real PG: a payment already decided keeps its outcome.
+        if (_charges.TryGetValue(paymentId, out var decided))
+        {
+            return Results.Json(new { status = decided, reference = $"fake-{paymentId:N}", reason = decided == "DECLINED" ? "Declined by the fake gateway." : null });
+        }
+
+        switch (Behaviour)
+        {
+            case Mode.ServerError:
+                return Results.StatusCode(500);
+            case Mode.Decline:
+                _charges[paymentId] = "DECLINED";
+                return Results.Json(new { status = "DECLINED", reason = "Declined by the fake gateway." });
+            case Mode.TimeoutAfterCharge:
+                _charges[paymentId] = "APPROVED";
+                await Task.Delay(Delay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return Results.Json(new { status = "APPROVED", reference = $"fake-{paymentId:N}" });
+            case Mode.Slow:
+                await Task.Delay(Delay, context.RequestAborted);
+                break;
+        }
+
+        _charges[paymentId] = "APPROVED";
+        return Results.Json(new { status = "APPROVED", reference = $"fake-{paymentId:N}" });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
