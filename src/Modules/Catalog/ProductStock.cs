@@ -1,0 +1,204 @@
+using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Errors;
+using Commerce.Modules.Catalog.Contracts;
+using Dapper;
+
+namespace Commerce.Modules.Catalog;
+
+/// <summary>
+/// <see cref="IProductStock"/> on the caller's transaction. Every method first locks the products it touches in
+/// ascending id (one statement), checks everything it can before writing, then writes all lines in one statement:
+/// two round trips whatever the number of lines, and nothing written when a check fails. Results come back in
+/// ascending id order.
+/// </summary>
+internal sealed class ProductStock(DbSession session, TimeProvider clock) : IProductStock
+{
+    // ORDER BY under FOR UPDATE locks the rows in that order (LockRows sits above the sort): design.md lock step 3.
+    private const string LockSql = """
+        SELECT id, name, status, price, stock FROM catalog.products
+        WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE
+        """;
+
+    private const string TakeSql = """
+        UPDATE catalog.products p SET stock = p.stock - l.quantity, updated_at = @Now
+        FROM unnest(@Ids, @Quantities) AS l(id, quantity)
+        WHERE p.id = l.id
+        RETURNING p.id, p.name, p.status, p.price, p.stock
+        """;
+
+    private const string PutBackSql = """
+        UPDATE catalog.products p SET stock = p.stock + l.quantity, updated_at = @Now
+        FROM unnest(@Ids, @Quantities) AS l(id, quantity)
+        WHERE p.id = l.id
+        """;
+
+    // A product's daily row is only ever written under that product's lock, so these upserts never wait on
+    // each other beyond the product locks the order path holds anyway.
+    private const string RecordSql = """
+        INSERT INTO catalog.product_sales_daily (day, product_id, units)
+        SELECT @Day, l.id, l.quantity FROM unnest(@Ids, @Quantities) AS l(id, quantity)
+        ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
+        """;
+
+    // Two statements, one round trip: the second takes its snapshot after the first holds every lock, so it reads
+    // figures no other transaction can change until this one ends.
+    private const string LockAndReadSoldSql = """
+        SELECT id, name, status, price, stock FROM catalog.products
+        WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE;
+        SELECT product_id, units FROM catalog.product_sales_daily
+        WHERE day = @Day AND product_id = ANY(@Ids);
+        """;
+
+    private const string RevokeSql = """
+        UPDATE catalog.product_sales_daily s SET units = s.units - l.quantity
+        FROM unnest(@Ids, @Quantities) AS l(id, quantity)
+        WHERE s.day = @Day AND s.product_id = l.id
+        """;
+
+    public async Task<IReadOnlyList<ProductSnapshot>> LockAsync(IReadOnlyCollection<long> productIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(productIds);
+        return productIds.Count == 0 ? [] : await LockAsync(productIds.Distinct().ToArray(), ct);
+    }
+
+    public async Task<IReadOnlyList<ProductSnapshot>> ReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct)
+    {
+        var (ids, quantities) = Split(lines);
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+
+        // 1. Lock and read the products.
+        var products = (await LockAsync(ids, ct)).ToDictionary(p => p.Id);
+
+        // 2. Check every line before changing anything, each kind of failure before the next: missing, discontinued, short.
+        if (lines.FirstOrDefault(l => !products.ContainsKey(l.ProductId)) is { } missing)
+        {
+            throw Products.NotFound(missing.ProductId);
+        }
+
+        if (lines.FirstOrDefault(l => products[l.ProductId].Status != ProductStatus.OnSale) is { } discontinued)
+        {
+            throw AppException.Conflict(CatalogErrors.ProductDiscontinued, $"Product {discontinued.ProductId} is no longer on sale.")
+                .With("productId", discontinued.ProductId);
+        }
+
+        if (lines.FirstOrDefault(l => products[l.ProductId].Stock < l.Quantity) is { } shortLine)
+        {
+            var available = products[shortLine.ProductId].Stock;
+            throw AppException.Conflict(CatalogErrors.OutOfStock,
+                    $"Product {shortLine.ProductId} has {available} in stock; {shortLine.Quantity} were requested.")
+                .With("productId", shortLine.ProductId).With("requested", shortLine.Quantity).With("available", available);
+        }
+
+        // 3. Take every quantity off in one statement.
+        var reserved = await session.Connection.QueryAsync<ProductSnapshot>(session.Command(TakeSql,
+            new { Ids = ids, Quantities = quantities, Now = clock.GetUtcNow() }, ct));
+        return reserved.OrderBy(p => p.Id).ToList();
+    }
+
+    public async Task ReleaseAsync(IReadOnlyList<StockLine> lines, CancellationToken ct)
+    {
+        var (ids, quantities) = Split(lines);
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        // 1. Lock the products; all must exist.
+        await LockAllAsync(ids, ct);
+
+        // 2. Put every quantity back, whatever the sale status.
+        await session.Connection.ExecuteAsync(session.Command(PutBackSql,
+            new { Ids = ids, Quantities = quantities, Now = clock.GetUtcNow() }, ct));
+    }
+
+    public async Task RecordSoldAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct)
+    {
+        var (ids, quantities) = Split(lines);
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        // 1. Lock the products (a no-op for a caller that holds them): their locks serialise their daily rows.
+        await LockAllAsync(ids, ct);
+
+        // 2. Add the units to the paid day's figures.
+        await session.Connection.ExecuteAsync(session.Command(RecordSql,
+            new { Day = SalesDay(paidAt), Ids = ids, Quantities = quantities }, ct));
+    }
+
+    public async Task RevokeSoldAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct)
+    {
+        var (ids, quantities) = Split(lines);
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        // 1. Lock the products and read the paid day's figures for them.
+        var day = SalesDay(paidAt);
+        Dictionary<long, long> sold;
+        using (var results = await session.Connection.QueryMultipleAsync(session.Command(LockAndReadSoldSql, new { Ids = ids, Day = day }, ct)))
+        {
+            EnsureAllExist(ids, (await results.ReadAsync<ProductSnapshot>()).AsList());
+            sold = (await results.ReadAsync<(long ProductId, long Units)>()).ToDictionary(s => s.ProductId, s => s.Units);
+        }
+
+        // 2. A refund can only take back what its payment recorded on that day; anything else is the caller's bug.
+        foreach (var line in lines)
+        {
+            var recorded = sold.GetValueOrDefault(line.ProductId);
+            if (recorded < line.Quantity)
+            {
+                throw new InvalidOperationException(
+                    $"Cannot take {line.Quantity} units of product {line.ProductId} off {day:yyyy-MM-dd}: only {recorded} were recorded.");
+            }
+        }
+
+        // 3. Take the units off in one statement.
+        await session.Connection.ExecuteAsync(session.Command(RevokeSql, new { Day = day, Ids = ids, Quantities = quantities }, ct));
+    }
+
+    private async Task<IReadOnlyList<ProductSnapshot>> LockAsync(long[] ids, CancellationToken ct) =>
+        (await session.Connection.QueryAsync<ProductSnapshot>(session.Command(LockSql, new { Ids = ids }, ct))).AsList();
+
+    private async Task LockAllAsync(long[] ids, CancellationToken ct) => EnsureAllExist(ids, await LockAsync(ids, ct));
+
+    private static void EnsureAllExist(long[] ids, IReadOnlyList<ProductSnapshot> locked)
+    {
+        if (locked.Count == ids.Length)
+        {
+            return;
+        }
+
+        var found = locked.Select(p => p.Id).ToHashSet();
+        throw Products.NotFound(ids.First(id => !found.Contains(id)));
+    }
+
+    /// <summary>The figures are kept per UTC day, like the popular-products window that reads them.</summary>
+    private static DateOnly SalesDay(DateTimeOffset paidAt) => DateOnly.FromDateTime(paidAt.UtcDateTime);
+
+    private static (long[] Ids, int[] Quantities) Split(IReadOnlyList<StockLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var ids = new long[lines.Count];
+        var quantities = new int[lines.Count];
+        var seen = new HashSet<long>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            if (!seen.Add(line.ProductId))
+            {
+                throw new ArgumentException($"Product {line.ProductId} appears on more than one line; merge the lines first.", nameof(lines));
+            }
+
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(line.Quantity, nameof(lines));
+            (ids[i], quantities[i]) = (line.ProductId, line.Quantity);
+        }
+
+        return (ids, quantities);
+    }
+}
