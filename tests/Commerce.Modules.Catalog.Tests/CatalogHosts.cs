@@ -21,6 +21,9 @@ internal static class TestProducts
         return status == "ON_SALE" ? product : await host.SendAsync(new UpdateProduct(product.Id, Status: status));
     }
 
+    /// <summary>PostgreSQL keeps microseconds; the clock has 100 ns ticks.</summary>
+    public static DateTimeOffset TruncatedToMicroseconds(this DateTimeOffset time) => time.AddTicks(-(time.Ticks % 10));
+
     public static Task<int> StockAsync(Sql sql, long productId) =>
         sql.ScalarAsync<int>("SELECT stock FROM catalog.products WHERE id = @productId", new { productId });
 }

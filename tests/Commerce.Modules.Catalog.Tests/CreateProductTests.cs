@@ -12,7 +12,7 @@ public sealed class CreateProductTests(ModuleHost host) : IClassFixture<ModuleHo
         var product = await host.SendAsync(new CreateProduct("  Green tea  ", " Jeju, 100 g \n", 12_000, 30));
 
         Assert.Equal(("Green tea", "Jeju, 100 g", 12_000L, 30, "ON_SALE"), (product.Name, product.Description, product.Price, product.Stock, product.Status));
-        Assert.Equal(host.Clock.GetUtcNow(), product.CreatedAt);
+        Assert.Equal(host.Clock.GetUtcNow().TruncatedToMicroseconds(), product.CreatedAt);
         Assert.Equal(product.CreatedAt, product.UpdatedAt);
         var row = await host.Sql.SingleAsync<(string Name, string Description, long Price, int Stock, string Status)>(
             "SELECT name, description, price, stock, status FROM catalog.products WHERE id = @Id", new { product.Id });
@@ -55,7 +55,6 @@ public sealed class CreateProductTests(ModuleHost host) : IClassFixture<ModuleHo
         { new string('n', 201), null, 1_000, 0, "Name" },
         { "Tab\there", null, 1_000, 0, "Name" },
         { "Nul\0", null, 1_000, 0, "Name" },
-        { "Broken \ud800 surrogate", null, 1_000, 0, "Name" },
         { "Ok", new string('d', 2_001), 1_000, 0, "Description" },
         { "Ok", "Bell\a", 1_000, 0, "Description" },
         { "Ok", null, 0, 0, "Price" },
@@ -75,6 +74,15 @@ public sealed class CreateProductTests(ModuleHost host) : IClassFixture<ModuleHo
 
         Assert.Equal(field, Assert.Single(error.Errors.Select(e => e.PropertyName).Distinct()));
         Assert.Equal(before, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM catalog.products"));
+    }
+
+    [Fact]
+    public async Task CreateProduct_with_a_lone_surrogate_is_a_validation_error_rather_than_a_database_failure()
+    {
+        // Not theory data: xunit's serialisation of test cases would replace the lone surrogate with U+FFFD.
+        var error = await Assert.ThrowsAsync<ValidationException>(() => host.SendAsync(new CreateProduct("Broken \ud800 surrogate", "Also \udc00", 1_000, 0)));
+
+        Assert.Equal(["Description", "Name"], error.Errors.Select(e => e.PropertyName).Order());
     }
 
     [Fact]

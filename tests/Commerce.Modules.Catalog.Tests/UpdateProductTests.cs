@@ -15,7 +15,7 @@ public sealed class UpdateProductTests(ModuleHost host) : IClassFixture<ModuleHo
 
         var updated = await host.SendAsync(new UpdateProduct(product.Id, Price: 1_500));
 
-        Assert.Equal(product with { Price = 1_500, UpdatedAt = host.Clock.GetUtcNow() }, updated);
+        Assert.Equal(product with { Price = 1_500, UpdatedAt = host.Clock.GetUtcNow().TruncatedToMicroseconds() }, updated);
         Assert.Equal(updated, await host.SendAsync(new Features.GetProduct.GetProduct(product.Id)));
     }
 
