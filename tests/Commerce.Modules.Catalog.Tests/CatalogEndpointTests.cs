@@ -87,6 +87,7 @@ public sealed class CatalogEndpointTests(CommerceApp app) : IClassFixture<Commer
     {
         var admin = await app.AdminAsync();
         var product = await CreateAsync(admin, stock: 4);
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
 
         var response = await admin.PatchAsJsonAsync($"/api/admin/products/{product.Id}", new { price = 9_900, status = "DISCONTINUED" });
 
@@ -119,6 +120,7 @@ public sealed class CatalogEndpointTests(CommerceApp app) : IClassFixture<Commer
     {
         var admin = await app.AdminAsync();
         var product = await CreateAsync(admin, stock: 4);
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
 
         var response = await admin.PostAsJsonAsync($"/api/admin/products/{product.Id}/restock", new { quantity = 6 });
 
