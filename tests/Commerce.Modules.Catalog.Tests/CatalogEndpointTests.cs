@@ -4,10 +4,11 @@ using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Catalog.Contracts;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace Commerce.Modules.Catalog.Tests;
 
-public sealed class CatalogEndpointTests(CommerceApp app) : IClassFixture<CommerceApp>
+public sealed class CatalogEndpointTests(CommerceApp app, ITestOutputHelper output) : IClassFixture<CommerceApp>
 {
     [Fact]
     public async Task Admin_creates_a_product_with_201_and_its_location()
@@ -233,6 +234,8 @@ public sealed class CatalogEndpointTests(CommerceApp app) : IClassFixture<Commer
         Assert.All(results.Where(r => r.Outcome == "RESTOCK"), r => Assert.Equal(200, r.Status));
         Assert.All(results, r => Assert.True(r.Outcome is "RESTOCK" or "RESERVED" or "OUT_OF_STOCK", r.Outcome));
         var stock = await TestProducts.StockAsync(app.Sql, product.Id);
+        output.WriteLine($"20 HTTP restocks of 3 racing 80 reserves of 2 from 10: {results.Count(r => r.Outcome == "RESERVED")} reserved, " +
+                         $"{results.Count(r => r.Outcome == "OUT_OF_STOCK")} OUT_OF_STOCK, final stock {stock}");
         Assert.Equal(10 + results.Sum(r => r.Delta), stock);
         Assert.True(stock >= 0);
     }

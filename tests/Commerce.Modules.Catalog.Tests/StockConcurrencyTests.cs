@@ -3,10 +3,11 @@ using Commerce.Modules.Catalog.Contracts;
 using Commerce.Modules.Catalog.Features.RestockProduct;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace Commerce.Modules.Catalog.Tests;
 
-public sealed class StockConcurrencyTests(ModuleHost host) : IClassFixture<ModuleHost>
+public sealed class StockConcurrencyTests(ModuleHost host, ITestOutputHelper output) : IClassFixture<ModuleHost>
 {
     [Fact]
     public async Task Sixty_concurrent_reserves_of_a_product_with_ten_in_stock_give_exactly_ten_and_fifty_OUT_OF_STOCK()
@@ -15,6 +16,7 @@ public sealed class StockConcurrencyTests(ModuleHost host) : IClassFixture<Modul
 
         var outcomes = await Concurrently.RunAsync(60, _ => Outcome(() => Reserve((product.Id, 1))));
 
+        output.WriteLine($"60 reserves of 1 on a stock of 10: {outcomes.Count(o => o == "OK")} OK, {outcomes.Count(o => o == "OUT_OF_STOCK")} OUT_OF_STOCK");
         Assert.Equal(10, outcomes.Count(o => o == "OK"));
         Assert.Equal(50, outcomes.Count(o => o == "OUT_OF_STOCK"));
         Assert.Equal(0, await TestProducts.StockAsync(host.Sql, product.Id));
@@ -33,6 +35,7 @@ public sealed class StockConcurrencyTests(ModuleHost host) : IClassFixture<Modul
 
         var taken = results.Where(r => r.Outcome == "OK").Sum(r => r.Quantity);
         var stock = await TestProducts.StockAsync(host.Sql, product.Id);
+        output.WriteLine($"40 reserves of 1..4 on a stock of 25: {results.Count(r => r.Outcome == "OK")} OK taking {taken}, stock left {stock}");
         Assert.All(results, r => Assert.True(r.Outcome is "OK" or "OUT_OF_STOCK", r.Outcome));
         Assert.Equal(25, taken + stock);
         Assert.InRange(stock, 0, 3);
@@ -68,6 +71,8 @@ public sealed class StockConcurrencyTests(ModuleHost host) : IClassFixture<Modul
         });
 
         var stock = await TestProducts.StockAsync(host.Sql, product.Id);
+        output.WriteLine($"20 restocks of 3 racing 60 reserves of 2 from 5: {results.Count(r => r.Outcome == "OK")} reserved, " +
+                         $"{results.Count(r => r.Outcome == "OUT_OF_STOCK")} OUT_OF_STOCK, final stock {stock}");
         Assert.Equal(5 + results.Sum(r => r.Restocked) - results.Sum(r => r.Reserved), stock);
         Assert.True(stock >= 0);
         Assert.All(results, r => Assert.True(r.Outcome is "RESTOCK" or "OK" or "OUT_OF_STOCK", r.Outcome));
