@@ -8,8 +8,8 @@ namespace Commerce.Modules.Catalog;
 /// <summary>
 /// <see cref="IProductStock"/> on the caller's transaction. Every method first locks the products it touches in
 /// ascending id (one statement), checks everything it can before writing, then writes all lines in one statement:
-/// two round trips whatever the number of lines, and nothing written when a check fails. Results come back in
-/// ascending id order.
+/// two round trips whatever the number of lines, and nothing written when a check fails. An error names the first
+/// offending line in the caller's order; results come back in ascending id order.
 /// </summary>
 internal sealed class ProductStock(DbSession session, TimeProvider clock) : IProductStock
 {
