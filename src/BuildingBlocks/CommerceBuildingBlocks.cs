@@ -25,7 +25,7 @@ public static class CommerceBuildingBlocks
     public static IServiceCollection AddCommerceBuildingBlocks(this IServiceCollection services, IConfiguration configuration)
     {
         DapperConventions.Apply();
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TimeProvider>(DatabaseClock.Instance);
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
 

@@ -7,21 +7,38 @@ namespace Commerce.Modules.Orders;
 /// <summary>The order statements several features share: lock, load, insert, change status.</summary>
 internal static class OrderStore
 {
-    internal sealed record OrderRow(
-        long Id,
-        long MemberId,
-        string Status,
-        string Flow,
-        long Subtotal,
-        long Discount,
-        long Total,
-        long? OrderCouponId,
-        long OrderDiscount,
-        long[] CouponIds,
-        DateTimeOffset? PaymentDeadline,
-        DateTimeOffset? ReleasedAt,
-        DateTimeOffset CreatedAt,
-        DateTimeOffset? PaidAt);
+    // Settable properties rather than a positional record: Dapper matches constructors by exact column type, and
+    // Npgsql reports the bigint[] column as System.Array.
+    internal sealed record OrderRow
+    {
+        public long Id { get; init; }
+
+        public long MemberId { get; init; }
+
+        public string Status { get; init; } = "";
+
+        public string Flow { get; init; } = "";
+
+        public long Subtotal { get; init; }
+
+        public long Discount { get; init; }
+
+        public long Total { get; init; }
+
+        public long? OrderCouponId { get; init; }
+
+        public long OrderDiscount { get; init; }
+
+        public long[] CouponIds { get; init; } = [];
+
+        public DateTimeOffset? PaymentDeadline { get; init; }
+
+        public DateTimeOffset? ReleasedAt { get; init; }
+
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset? PaidAt { get; init; }
+    }
 
     internal sealed record NewOrder(
         long MemberId,
@@ -127,8 +144,22 @@ internal static class OrderStore
             Amounts = order.Lines.Select(l => l.Amount).ToArray(),
         }, ct));
 
-        var row = new OrderRow(id, order.MemberId, order.Status, order.Flow, order.Subtotal, order.Discount, order.Subtotal - order.Discount,
-            order.OrderCouponId, order.OrderDiscount, order.CouponIds.ToArray(), order.PaymentDeadline, null, order.Now, order.PaidAt);
+        var row = new OrderRow
+        {
+            Id = id,
+            MemberId = order.MemberId,
+            Status = order.Status,
+            Flow = order.Flow,
+            Subtotal = order.Subtotal,
+            Discount = order.Discount,
+            Total = order.Subtotal - order.Discount,
+            OrderCouponId = order.OrderCouponId,
+            OrderDiscount = order.OrderDiscount,
+            CouponIds = order.CouponIds.ToArray(),
+            PaymentDeadline = order.PaymentDeadline,
+            CreatedAt = order.Now,
+            PaidAt = order.PaidAt,
+        };
         return View(row, order.Lines, null);
     }
 

@@ -1,0 +1,120 @@
+using Commerce.BuildingBlocks.Errors;
+using Commerce.Modules.Orders.Features.CancelOrder;
+using Commerce.Modules.Orders.Features.PayOrder;
+using Commerce.Modules.Orders.Features.PlaceOrder;
+using Commerce.Modules.Orders.Payments;
+using Commerce.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Commerce.Modules.Orders.Tests;
+
+public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
+{
+    private async Task<(TestMember Member, OrderView Order, long ProductId, long CouponId)> PlacedOrderAsync(long price, long points)
+    {
+        var member = await TestMembers.InsertOneAsync(host.Sql);
+        if (points > 0)
+        {
+            await host.Services.ChargeAsync(member.Id, points);
+        }
+
+        var product = await host.Services.NewProductAsync(price: price, stock: 10);
+        var coupon = await host.Services.IssueCouponAsync(member.Id, (await host.Services.NewCampaignAsync(host.Clock.GetUtcNow(), value: 1_000)).Id);
+        var order = await host.SendAsync(new PlaceOrder(member.Id, [new(product.Id, 1)], [coupon]));
+        return (member, order, product.Id, coupon);
+    }
+
+    private SimulatedPaymentGateway Gateway => host.Services.GetRequiredService<SimulatedPaymentGateway>();
+
+    [Fact]
+    public async Task PayOrder_approved_by_the_gateway_takes_the_points_and_marks_the_order_paid()
+    {
+        var (member, order, productId, coupon) = await PlacedOrderAsync(price: 20_000, points: 50_000);
+
+        var result = await host.SendAsync(new PayOrder(member.Id, order.Id));
+
+        Assert.Equal(("PAID", "APPROVED", "GATEWAY", 19_000L), (result.Order.Status, result.Order.Payment!.Status, result.Order.Payment.Method, result.Order.Payment.Amount));
+        Assert.Equal(31_000, result.Balance);
+        Assert.Equal([("CHARGE", 50_000L), ("USE", -19_000L)], await host.Ledger(member.Id));
+        Assert.Equal(("USED", 9L, 1L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
+        Assert.Equal(["OrderPlaced", "OrderPaid"], await host.Events(order.Id));
+        Assert.Equal(GatewayOutcome.Approved, Gateway.Records[result.Order.Payment.Id].Outcome);
+    }
+
+    [Fact]
+    public async Task PayOrder_a_second_time_answers_with_the_payment_and_never_charges_again()
+    {
+        var (member, order, _, _) = await PlacedOrderAsync(price: 20_000, points: 50_000);
+        var first = await host.SendAsync(new PayOrder(member.Id, order.Id));
+
+        var again = await host.SendAsync(new PayOrder(member.Id, order.Id));
+
+        Assert.Equal(("PAID", first.Order.Payment!.Id), (again.Order.Status, again.Order.Payment!.Id));
+        Assert.Equal(31_000, await host.Balance(member.Id));
+        Assert.Equal(1, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.payments WHERE order_id = @Id", new { order.Id }));
+    }
+
+    [Fact]
+    public async Task PayOrder_with_too_few_points_fails_the_order_and_gives_coupon_and_stock_back()
+    {
+        var (member, order, productId, coupon) = await PlacedOrderAsync(price: 20_000, points: 5_000);
+
+        var error = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
+
+        Assert.Equal(("INSUFFICIENT_POINTS", 409), (error.Code, error.Status));
+        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
+        Assert.Equal(("AVAILABLE", 10L, 5_000L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.Balance(member.Id)));
+        Assert.Equal("REJECTED", await host.Sql.ScalarAsync<string>("SELECT status FROM orders.payments WHERE order_id = @Id", new { order.Id }));
+        Assert.NotNull(await host.Sql.ScalarAsync<DateTime?>("SELECT released_at FROM orders.orders WHERE id = @Id", new { order.Id }));
+        Assert.Equal(["OrderPlaced", "OrderPaymentFailed"], await host.Events(order.Id));
+    }
+
+    [Fact]
+    public async Task PayOrder_declined_by_the_gateway_refunds_the_points_and_gives_coupon_and_stock_back()
+    {
+        // The host's simulated gateway declines anything above 900,000.
+        var (member, order, productId, coupon) = await PlacedOrderAsync(price: 1_000_000, points: 1_000_000);
+
+        var error = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
+
+        Assert.Equal(("PAYMENT_DECLINED", 402), (error.Code, error.Status));
+        Assert.Equal("Amount above the limit of 900000.", error.Extensions["reason"]);
+        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
+        Assert.Equal([("CHARGE", 1_000_000L), ("USE", -999_000L), ("REFUND", 999_000L)], await host.Ledger(member.Id));
+        Assert.Equal(("AVAILABLE", 10L, 0L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
+        Assert.Equal(["OrderPlaced", "OrderPaymentFailed"], await host.Events(order.Id));
+    }
+
+    [Fact]
+    public async Task A_retry_with_the_same_key_after_a_decline_replays_the_decline()
+    {
+        var (member, order, _, _) = await PlacedOrderAsync(price: 1_000_000, points: 1_000_000);
+        await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id, "pay-1")));
+
+        var sameKey = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id, "pay-1")));
+        var otherKey = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id, "pay-2")));
+
+        Assert.Equal(("PAYMENT_DECLINED", 402), (sameKey.Code, sameKey.Status));
+        Assert.Equal(("ORDER_NOT_PAYABLE", 409), (otherKey.Code, otherKey.Status));
+        Assert.Equal(3, (await host.Ledger(member.Id)).Count);
+    }
+
+    [Fact]
+    public async Task PayOrder_of_another_members_order_is_not_found_and_of_a_cancelled_or_late_one_not_payable()
+    {
+        var (member, order, _, _) = await PlacedOrderAsync(price: 20_000, points: 50_000);
+        var (_, late, _, _) = await PlacedOrderAsync(price: 20_000, points: 50_000);
+        var stranger = await TestMembers.InsertOneAsync(host.Sql);
+        await host.SendAsync(new CancelOrder(member.Id, order.Id));
+
+        var notFound = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(stranger.Id, order.Id)));
+        var cancelled = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
+        host.Clock.Advance(TimeSpan.FromMinutes(16));
+        var tooLate = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(late.MemberId, late.Id)));
+
+        Assert.Equal(("ORDER_NOT_FOUND", 404), (notFound.Code, notFound.Status));
+        Assert.Equal(("ORDER_NOT_PAYABLE", 409), (cancelled.Code, cancelled.Status));
+        Assert.Equal(("ORDER_NOT_PAYABLE", 409), (tooLate.Code, tooLate.Status));
+        Assert.Equal(50_000, await host.Balance(member.Id));
+    }
+}
