@@ -97,6 +97,7 @@ public static partial class Snapshot
     private sealed partial class Scrubber
     {
         private readonly Dictionary<string, Dictionary<string, int>> _seen = [];
+        private readonly HashSet<string> _bodyIds = [];
 
         public string Json(string body)
         {
@@ -110,13 +111,46 @@ public static partial class Snapshot
                 return Text(body);
             }
 
-            return node is null ? "null" : Scrub(node, null)!.ToJsonString(Pretty);
+            if (node is null)
+            {
+                return "null";
+            }
+
+            // Ids first, so that the same numbers inside texts ("Order 30000012 is PAID") get the same placeholders.
+            CollectIds(node, null);
+            return Scrub(node, null)!.ToJsonString(Pretty);
         }
 
         public string Text(string text)
         {
             text = Email().Replace(text, m => Placeholder("Email", m.Value));
-            return PathId().Replace(text, m => "/" + Placeholder("Id", m.Groups[1].Value));
+            text = PathId().Replace(text, m => "/" + Placeholder("Id", m.Groups[1].Value));
+            return _bodyIds.Count > 0 ? Number().Replace(text, m => _bodyIds.Contains(m.Value) ? Placeholder("Id", m.Value) : m.Value) : text;
+        }
+
+        private void CollectIds(JsonNode? node, string? property)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (key, value) in obj)
+                    {
+                        CollectIds(value, key);
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (var item in array)
+                    {
+                        CollectIds(item, property);
+                    }
+
+                    break;
+                case JsonValue value when property is not null && IsIdProperty(property) && value.TryGetValue<long>(out var number):
+                    _bodyIds.Add(number.ToString());
+                    Placeholder("Id", number.ToString());
+                    break;
+            }
         }
 
         private JsonNode? Scrub(JsonNode? node, string? property)
@@ -207,5 +241,8 @@ public static partial class Snapshot
 
         [GeneratedRegex(@"/(\d+)(?=/|$|\?)")]
         private static partial Regex PathId();
+
+        [GeneratedRegex(@"\b\d+\b")]
+        private static partial Regex Number();
     }
 }

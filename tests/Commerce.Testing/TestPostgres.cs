@@ -84,7 +84,9 @@ public static class TestPostgres
             await create.ExecuteNonQueryAsync();
         }
 
-        await MigrateAsync(new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = template, Pooling = false }.ConnectionString);
+        var templateConnectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = template, Pooling = false }.ConnectionString;
+        await MigrateAsync(templateConnectionString);
+        await SeparateIdRangesAsync(templateConnectionString);
         return new Server(adminConnectionString, template, embedded);
     }
 
@@ -96,6 +98,32 @@ public static class TestPostgres
         var services = new ServiceCollection().AddLogging().AddCommerce(configuration);
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Every id sequence starts in its own range (the first at 10,000,001, the next at 20,000,001, ...): an order id
+    /// can never equal a product id by chance, so a test that passes one where the other belongs fails, and
+    /// snapshots show distinct placeholders for distinct entities.
+    /// </summary>
+    private static async Task SeparateIdRangesAsync(string connectionString)
+    {
+        const string Sql = """
+            DO $$
+            DECLARE s record; i int := 1;
+            BEGIN
+                -- pg_class, not information_schema.sequences, which leaves identity sequences out.
+                FOR s IN SELECT n.nspname AS sequence_schema, c.relname AS sequence_name
+                         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE c.relkind = 'S' ORDER BY 1, 2 LOOP
+                    EXECUTE format('ALTER SEQUENCE %I.%I RESTART WITH %s', s.sequence_schema, s.sequence_name, i * 10000000 + 1);
+                    i := i + 1;
+                END LOOP;
+            END $$;
+            """;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(Sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Clusters of test processes that died without cleaning up (killed runner, crash).</summary>

@@ -104,7 +104,7 @@ internal static class OrderStore
         return order is not null && order.MemberId == memberId ? order : throw NotFound(orderId);
     }
 
-    public static AppException NotFound(long orderId) => AppException.NotFound(OrderErrors.OrderNotFound, $"Order {orderId} does not exist.");
+    public static AppException NotFound(long orderId) => AppException.NotFound(OrderErrors.OrderNotFound, $"Order {orderId} does not exist.").With("orderId", orderId);
 
     public static async Task<IReadOnlyList<OrderLineView>> LinesAsync(DbSession session, long orderId, CancellationToken ct) =>
         (await session.Connection.QueryAsync<OrderLineView>(session.Command(LinesSql, new { OrderId = orderId }, ct))).AsList();

@@ -38,7 +38,7 @@ internal sealed class CancelOrderHandler(
         if (order.Status != OrderStatus.PendingPayment)
         {
             throw AppException.Conflict(OrderErrors.OrderNotCancellable, $"Order {order.Id} is {order.Status}; only a PENDING_PAYMENT order can be cancelled.")
-                .With("orderStatus", order.Status);
+                .With("orderId", order.Id).With("orderStatus", order.Status);
         }
 
         // 2. Cancelled, then the release in the same transaction: coupons (step 2), products (step 3).

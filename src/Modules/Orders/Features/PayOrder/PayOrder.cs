@@ -124,7 +124,8 @@ internal sealed class StartPaymentHandler(
 
         if (order.PaymentDeadline <= now)
         {
-            throw AppException.Conflict(OrderErrors.OrderNotPayable, "The payment deadline of this order has passed.").With("orderStatus", order.Status);
+            throw AppException.Conflict(OrderErrors.OrderNotPayable, "The payment deadline of this order has passed.")
+                .With("orderId", order.Id).With("orderStatus", order.Status);
         }
 
         var lines = await OrderStore.LinesAsync(session, order.Id, ct);
@@ -193,7 +194,7 @@ internal sealed class StartPaymentHandler(
             { Status: PaymentStatus.Declined } => PayOrderHandler.Declined(earlier.FailureReason),
             { Status: PaymentStatus.Rejected } => AppException.Conflict(earlier.FailureCode!, earlier.FailureReason!),
             _ => AppException.Conflict(OrderErrors.OrderNotPayable, $"Order {order.Id} is {order.Status}; only a PENDING_PAYMENT order can be paid.")
-                .With("orderStatus", order.Status),
+                .With("orderId", order.Id).With("orderStatus", order.Status),
         };
     }
 }
