@@ -61,6 +61,7 @@ internal static class CommerceHttp
         services.AddCommerceOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         services.AddHostedService<StartupBanner>();
+        services.AddSingleton<Commerce.BuildingBlocks.Hosting.IStartupTask, DemoShop>();
         return services;
     }
 
