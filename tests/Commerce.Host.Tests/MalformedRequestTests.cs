@@ -43,6 +43,17 @@ public sealed class MalformedRequestTests(CommerceApp app) : IClassFixture<Comme
         await Snapshot.MatchAsync(response);
     }
 
+    [Theory]
+    [InlineData("{\"name\": \"a\\u0000b\", \"email\": \"nul@test.local\", \"password\": \"Secret-pass-1\"}")]
+    [InlineData("{\"name\": \"a\\ud800b\", \"email\": \"surrogate@test.local\", \"password\": \"Secret-pass-1\"}")]
+    public async Task Text_that_cannot_be_stored_is_400_not_500(string body)
+    {
+        var response = await app.Anonymous().PostRawAsync("/api/members", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("MALFORMED_REQUEST", (await response.JsonAsync())["code"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_body_over_the_size_limit_is_413()
     {

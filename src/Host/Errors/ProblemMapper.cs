@@ -58,6 +58,9 @@ internal sealed partial class ProblemMapper(IProblemDetailsService problems, ILo
             Retryable(Problem(409, ErrorCodes.LockTimeout, "The resource is busy; try again.")),
         PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } =>
             Retryable(Problem(409, ErrorCodes.LockTimeout, "The request collided with concurrent ones; try again.")),
+        // Text PostgreSQL cannot store (a NUL character): bad input, wherever it came from.
+        PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } =>
+            Problem(400, ErrorCodes.MalformedRequest, "The request contains characters that cannot be stored (such as NUL)."),
         PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } =>
             Retryable(Problem(503, ErrorCodes.Busy, "The request took too long; try again.")),
         PostgresException { SqlState: var state } when IsUnavailable(state) => Unavailable(),
