@@ -3,6 +3,7 @@ using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Hosting;
 using Commerce.BuildingBlocks.Idempotency;
 using Commerce.BuildingBlocks.Mediation;
+using Commerce.BuildingBlocks.Outbox;
 using Commerce.BuildingBlocks.Security;
 using Dapper;
 using FluentValidation;
@@ -57,6 +58,7 @@ public static class CommerceBuildingBlocks
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseInitializer>());
         services.AddSingleton<IStartupTask, DataProtectionKeyRing>();
         services.AddHostedService<IdempotencyKeyCleanup>();
+        services.AddOutboxRelay(configuration);
         return services.AddCommerceModule("platform", typeof(CommerceBuildingBlocks).Assembly);
     }
 

@@ -1,4 +1,5 @@
 using Commerce.BuildingBlocks;
+using Commerce.BuildingBlocks.Outbox;
 using Commerce.Modules.Catalog;
 using Commerce.Modules.Coupons;
 using Commerce.Modules.Members;
@@ -23,5 +24,6 @@ public static class CommerceComposition
         .MapPoints()
         .MapCatalog()
         .MapCoupons()
-        .MapOrders();
+        .MapOrders()
+        .MapOutboxAdmin();
 }

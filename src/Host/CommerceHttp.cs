@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Commerce.BuildingBlocks.Errors;
+using Commerce.BuildingBlocks.Outbox;
 using Commerce.Host.Auth;
 using Commerce.Host.Errors;
 using Commerce.Host.Health;
@@ -59,7 +60,9 @@ internal static class CommerceHttp
         services.AddExceptionHandler<ProblemMapper>();
 
         services.AddCommerceOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag])
+            .AddOutboxCheck(HealthEndpoints.ReadyTag);
         services.AddHostedService<StartupBanner>();
         services.AddSingleton<Commerce.BuildingBlocks.Hosting.IStartupTask, DemoShop>();
         return services;

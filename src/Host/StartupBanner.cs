@@ -1,4 +1,5 @@
 using System.Text;
+using Commerce.BuildingBlocks.Outbox;
 using Commerce.Modules.Members.Startup;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -12,6 +13,7 @@ internal sealed class StartupBanner(
     IServer server,
     IOptions<AdminOptions> admin,
     IOptions<DemoDataOptions> demo,
+    IDataPlatform dataPlatform,
     ILogger<StartupBanner> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -25,7 +27,8 @@ internal sealed class StartupBanner(
                 .AppendLine()
                 .AppendLine($"  Commerce API   {address}")
                 .AppendLine($"  Swagger UI     {address}/swagger")
-                .AppendLine($"  OpenAPI        {address}/openapi/v1.json");
+                .AppendLine($"  OpenAPI        {address}/openapi/v1.json")
+                .AppendLine($"  Data platform  {dataPlatform.Destination}");
             if (demo.Value.Enabled)
             {
                 banner.AppendLine($"  Admin          {admin.Value.Email} / {admin.Value.Password}");

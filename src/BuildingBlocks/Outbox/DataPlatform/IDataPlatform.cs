@@ -1,0 +1,66 @@
+using System.Text.Json;
+
+namespace Commerce.BuildingBlocks.Outbox;
+
+/// <summary>
+/// The port to the external data platform. The relay calls it at least once per event, with a timeout,
+/// and only an <see cref="DeliveryStatus.Acknowledged"/> result marks the event delivered.
+/// </summary>
+public interface IDataPlatform
+{
+    /// <summary>Where events go, for the start-up log (an address or a file path).</summary>
+    string Destination { get; }
+
+    /// <summary>Classifies failures instead of throwing; cancellation (timeout, shutdown) may throw.</summary>
+    Task<DeliveryResult> DeliverAsync(DataPlatformEvent message, CancellationToken ct);
+}
+
+public enum DeliveryStatus
+{
+    /// <summary>The platform has the event.</summary>
+    Acknowledged,
+
+    /// <summary>Worth trying again later (timeout, connection error, 408, 429, 5xx).</summary>
+    Retry,
+
+    /// <summary>The platform refused the event itself (4xx): retrying cannot help, it is dead-lettered at once.</summary>
+    Rejected,
+}
+
+public readonly record struct DeliveryResult(DeliveryStatus Status, string? Error)
+{
+    public static readonly DeliveryResult Acknowledged = new(DeliveryStatus.Acknowledged, null);
+
+    public static DeliveryResult Retry(string error) => new(DeliveryStatus.Retry, error);
+
+    public static DeliveryResult Rejected(string error) => new(DeliveryStatus.Rejected, error);
+}
+
+/// <summary>
+/// One outbox row as the platform sees it. <see cref="Sequence"/> grows with commit order within a stream
+/// (it is a global counter, so it has gaps): the platform can use it to place an event that arrives late,
+/// e.g. a requeued dead letter.
+/// </summary>
+public sealed record DataPlatformEvent(Guid EventId, string Type, int Version, DateTimeOffset OccurredAt, string StreamId, long Sequence, string Payload)
+{
+    /// <summary>The envelope both adapters send: <c>{eventId, type, version, occurredAt, streamId, sequence, payload}</c>.</summary>
+    public byte[] ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("eventId", EventId);
+            json.WriteString("type", Type);
+            json.WriteNumber("version", Version);
+            json.WriteString("occurredAt", OccurredAt.ToUniversalTime());
+            json.WriteString("streamId", StreamId);
+            json.WriteNumber("sequence", Sequence);
+            json.WritePropertyName("payload");
+            json.WriteRawValue(Payload);
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+}

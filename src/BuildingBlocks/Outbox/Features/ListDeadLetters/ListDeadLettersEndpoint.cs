@@ -1,0 +1,24 @@
+using Commerce.BuildingBlocks.Http;
+using Commerce.BuildingBlocks.Security;
+using MediatR;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Commerce.BuildingBlocks.Outbox.Features.ListDeadLetters;
+
+internal static class ListDeadLettersEndpoint
+{
+    public static void Map(IEndpointRouteBuilder app) => app
+        .MapGet("/api/admin/outbox/dead-letters", Handle)
+        .RequireAuthorization(Policies.Admin)
+        .WithTags("Admin")
+        .WithSummary("Events the relay gave up on, newest first")
+        .WithDescription("Rejected by the data platform (4xx) or out of attempts. They do not hold back their stream's later events; requeue one to send it again.")
+        .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
+
+    private static async Task<Ok<PagedList<OutboxMessage>>> Handle(IMediator mediator, CancellationToken ct,
+        int page = 1, int pageSize = Paging.DefaultPageSize) =>
+        TypedResults.Ok(await mediator.Send(new ListDeadLetters(page, pageSize), ct));
+}

@@ -1,0 +1,69 @@
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Commerce.BuildingBlocks.Outbox;
+
+/// <summary>
+/// Deletes delivered rows past <see cref="OutboxOptions.Retention"/>. Pending rows and dead letters are never
+/// touched. Safe on every instance at once: each round deletes a bounded slice, skipping rows another instance
+/// is already deleting.
+/// </summary>
+internal sealed class OutboxCleanup(
+    NpgsqlDataSource dataSource,
+    IOptions<OutboxOptions> options,
+    TimeProvider clock,
+    ILogger<OutboxCleanup> logger) : BackgroundService
+{
+    private const int SliceSize = 5_000;
+
+    private const string DeleteSql = """
+        DELETE FROM platform.outbox WHERE id IN (
+            SELECT id FROM platform.outbox
+            WHERE delivered_at < @Cutoff
+            ORDER BY delivered_at
+            LIMIT @SliceSize
+            FOR UPDATE SKIP LOCKED)
+        """;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        using var timer = new PeriodicTimer(settings.CleanupInterval);
+        do
+        {
+            try
+            {
+                var deleted = await RemoveDeliveredAsync(stoppingToken);
+                if (deleted > 0)
+                {
+                    logger.LogInformation("Removed {Count} delivered outbox rows older than {Retention}", deleted, settings.Retention);
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(e, "Outbox cleanup failed; it runs again in {Interval}", settings.CleanupInterval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Deletes every delivered row past retention, slice by slice; returns how many.</summary>
+    internal async Task<int> RemoveDeliveredAsync(CancellationToken ct)
+    {
+        var cutoff = clock.GetUtcNow() - options.Value.Retention;
+        var total = 0;
+        int deleted;
+        do
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            deleted = await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { Cutoff = cutoff, SliceSize }, cancellationToken: ct));
+            total += deleted;
+        }
+        while (deleted == SliceSize);
+
+        return total;
+    }
+}

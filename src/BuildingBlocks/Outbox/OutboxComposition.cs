@@ -1,0 +1,55 @@
+using Commerce.BuildingBlocks.Outbox.Features.ListDeadLetters;
+using Commerce.BuildingBlocks.Outbox.Features.ListPendingMessages;
+using Commerce.BuildingBlocks.Outbox.Features.RequeueDeadLetter;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Commerce.BuildingBlocks.Outbox;
+
+public static class OutboxComposition
+{
+    /// <summary>The local sink's file when no platform URL is set: <c>&lt;Commerce:DataDirectory&gt;/data-platform/events.jsonl</c>.</summary>
+    public static string LocalSinkPath(IConfiguration configuration) =>
+        Path.GetFullPath(Path.Combine(configuration["Commerce:DataDirectory"] is { Length: > 0 } directory ? directory : ".data", "data-platform", "events.jsonl"));
+
+    /// <summary>The relay, its data platform adapter, metrics and retention cleanup.</summary>
+    internal static IServiceCollection AddOutboxRelay(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.Section))
+            .Validate(o => o.IsValid(), $"{OutboxOptions.Section} has a value out of range (see OutboxOptions).").ValidateOnStart();
+        services.AddOptions<DataPlatformOptions>().Bind(configuration.GetSection(DataPlatformOptions.Section))
+            .Validate(o => o.IsValid(), $"{DataPlatformOptions.Section}:Url must be an absolute http(s) URL and the timeout positive.").ValidateOnStart();
+
+        services.AddHttpClient(HttpDataPlatform.ClientName, (sp, client) =>
+                client.Timeout = sp.GetRequiredService<IOptions<DataPlatformOptions>>().Value.Timeout)
+            // A redirect is an answer to classify (retried, visible in last_error), not something to follow with the event.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddSingleton<IDataPlatform>(sp => string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<DataPlatformOptions>>().Value.Url)
+            ? new FileDataPlatform(LocalSinkPath(configuration))
+            : ActivatorUtilities.CreateInstance<HttpDataPlatform>(sp));
+
+        services.AddMetrics();
+        services.AddSingleton<OutboxMetrics>();
+        services.AddSingleton<OutboxRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        services.AddSingleton<OutboxCleanup>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxCleanup>());
+        return services;
+    }
+
+    /// <summary>The outbox's figures in the readiness report (Degraded when the backlog is old).</summary>
+    public static IHealthChecksBuilder AddOutboxCheck(this IHealthChecksBuilder builder, params string[] tags) =>
+        builder.AddCheck<OutboxHealthCheck>("outbox", tags: tags);
+
+    /// <summary>Admin endpoints: pending and dead-lettered events, and requeueing a dead letter.</summary>
+    public static IEndpointRouteBuilder MapOutboxAdmin(this IEndpointRouteBuilder app)
+    {
+        ListPendingMessagesEndpoint.Map(app);
+        ListDeadLettersEndpoint.Map(app);
+        RequeueDeadLetterEndpoint.Map(app);
+        return app;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Commerce.BuildingBlocks.Outbox;
+
+/// <summary>
+/// The outbox's figures in the readiness report. An old backlog means events are not reaching the data platform:
+/// Degraded, not Unhealthy, since orders still work and nothing is lost.
+/// </summary>
+internal sealed class OutboxHealthCheck(OutboxMetrics metrics, IOptions<OutboxOptions> options, TimeProvider clock) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        OutboxBacklog backlog;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            backlog = await metrics.RefreshBacklogAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            // The database check reports the outage itself; the exception can name hosts and users.
+            return HealthCheckResult.Degraded("The outbox could not be read.");
+        }
+
+        var age = backlog.OldestPendingAgeSeconds(clock.GetUtcNow());
+        var data = new Dictionary<string, object>
+        {
+            ["pending"] = backlog.Pending,
+            ["oldestPendingAgeSeconds"] = age,
+            ["deadLetters"] = backlog.DeadLetters,
+            ["deliveredSinceStart"] = metrics.Delivered,
+            ["failedSinceStart"] = metrics.Failed,
+            ["deadLetteredSinceStart"] = metrics.DeadLettered,
+        };
+        var limit = options.Value.DegradedAfter;
+        return age > limit.TotalSeconds
+            ? HealthCheckResult.Degraded($"The oldest undelivered event is {age:0} s old (limit {limit.TotalSeconds:0} s): the data platform is not keeping up.", data: data)
+            : HealthCheckResult.Healthy($"{backlog.Pending} event(s) waiting for the data platform.", data);
+    }
+}

@@ -1,0 +1,56 @@
+namespace Commerce.BuildingBlocks.Outbox;
+
+/// <summary><c>Commerce:Outbox</c>: how the relay claims, retries and cleans up outbox rows.</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Commerce:Outbox";
+
+    /// <summary>Rows claimed per batch; a batch holds at most one row per stream (its head).</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Deliveries of one batch in flight at once (different streams).</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>The fallback when no commit wakes the relay: events of other instances, retries that became due.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Attempts before a message is dead-lettered; a permanent rejection dead-letters it at once.</summary>
+    public int MaxAttempts { get; set; } = 25;
+
+    /// <summary>The wait after the first failure; it doubles per attempt (with jitter) up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Delivered rows are deleted this long after delivery. Dead letters stay until requeued.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The readiness check reports Degraded when the oldest pending event is older than this.</summary>
+    public TimeSpan DegradedAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the relay refreshes the backlog figures behind the gauges.</summary>
+    public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    internal bool IsValid() =>
+        BatchSize is >= 1 and <= 1000 && MaxConcurrency is >= 1 and <= 256 && MaxAttempts >= 1
+        && PollInterval > TimeSpan.Zero && InitialBackoff > TimeSpan.Zero && MaxBackoff >= InitialBackoff
+        && Retention > TimeSpan.Zero && CleanupInterval > TimeSpan.Zero && DegradedAfter > TimeSpan.Zero && StatsInterval > TimeSpan.Zero;
+}
+
+/// <summary><c>Commerce:DataPlatform</c>: where events go.</summary>
+public sealed class DataPlatformOptions
+{
+    public const string Section = "Commerce:DataPlatform";
+
+    /// <summary>The platform's endpoint for events (POST). Unset: the local JSON-lines sink under <c>Commerce:DataDirectory</c>.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>Every delivery is abandoned (and retried later) after this long.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    internal bool IsValid() =>
+        Timeout > TimeSpan.Zero
+        && (string.IsNullOrWhiteSpace(Url) || (Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"));
+}

@@ -1,0 +1,276 @@
+using System.Data;
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Commerce.BuildingBlocks.Outbox;
+
+/// <summary>
+/// Delivers <c>platform.outbox</c> to the data platform, at least once, in commit order per stream. Each batch is
+/// one transaction: claim due stream heads <c>FOR UPDATE SKIP LOCKED</c>, deliver them concurrently, record every
+/// outcome, commit. The row locks are the lease: another relay (instance) skips them, and they vanish the moment
+/// this process or its connection dies, so the rows go to the next relay with the same event ids.
+/// </summary>
+internal sealed class OutboxRelay(
+    NpgsqlDataSource dataSource,
+    IDataPlatform platform,
+    OutboxSignal signal,
+    OutboxMetrics metrics,
+    IOptions<OutboxOptions> options,
+    IOptions<DataPlatformOptions> platformOptions,
+    TimeProvider clock,
+    ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxDatabaseBackoff = TimeSpan.FromSeconds(30);
+
+    // Only a stream's head (its lowest pending seq) is claimable, so a stream's events go out one after another in
+    // commit order. A head locked by another relay is skipped, and with it the rest of its stream; a head waiting
+    // for its retry holds back only its own stream. Dead letters are not pending: they do not hold their stream back.
+    private const string ClaimSql = """
+        SELECT o.id, o.seq, o.stream_id, o.type, o.version, o.occurred_at, o.payload::text AS payload, o.attempts
+        FROM platform.outbox o
+        WHERE o.delivered_at IS NULL AND o.dead_lettered_at IS NULL
+          AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= @Now)
+          AND NOT EXISTS (
+              SELECT 1 FROM platform.outbox earlier
+              WHERE earlier.stream_id = o.stream_id AND earlier.seq < o.seq
+                AND earlier.delivered_at IS NULL AND earlier.dead_lettered_at IS NULL)
+        ORDER BY o.seq
+        LIMIT @BatchSize
+        FOR UPDATE OF o SKIP LOCKED
+        """;
+
+    // Every outcome of the batch in one round trip. An interrupted delivery (shutdown) is in no list: it stays as it was.
+    private const string RecordSql = """
+        UPDATE platform.outbox SET attempts = attempts + 1, delivered_at = @Now, next_attempt_at = NULL
+        WHERE id = ANY(@DeliveredIds);
+        UPDATE platform.outbox o SET attempts = o.attempts + 1, next_attempt_at = r.next_attempt_at, last_error = r.error
+        FROM unnest(@RetryIds, @RetryErrors, @RetryAt::timestamptz[]) AS r(id, error, next_attempt_at)
+        WHERE o.id = r.id;
+        UPDATE platform.outbox o SET attempts = o.attempts + 1, dead_lettered_at = @Now, next_attempt_at = NULL, last_error = r.error
+        FROM unnest(@DeadIds, @DeadErrors) AS r(id, error)
+        WHERE o.id = r.id;
+        """;
+
+    private long _statsRefreshedAt;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (platform is FileDataPlatform)
+        {
+            logger.LogInformation("No Commerce:DataPlatform:Url is set: outbox events go to the local file {Destination}", platform.Destination);
+        }
+        else
+        {
+            logger.LogInformation("Outbox events go to the data platform at {Destination}", platform.Destination);
+        }
+
+        var settings = options.Value;
+        var failuresInARow = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                await RefreshStatsIfDueAsync(settings, stoppingToken);
+                var (settled, earliestRetry) = await RelayBatchAsync(settings, stoppingToken);
+                failuresInARow = 0;
+                if (settled > 0)
+                {
+                    // Settling a head makes its stream's next event claimable: go again at once.
+                    continue;
+                }
+
+                wait = earliestRetry < settings.PollInterval ? earliestRetry.Value : settings.PollInterval;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The relay outlives any failure (database restart, a bug in one batch): it logs and tries again later.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failuresInARow++;
+                wait = TimeSpan.FromTicks(Math.Min(MaxDatabaseBackoff.Ticks, settings.PollInterval.Ticks << Math.Min(failuresInARow, 10)));
+                logger.LogWarning(e, "Outbox relay batch failed ({Failures} in a row); trying again in {Wait}", failuresInARow, wait);
+            }
+
+            try
+            {
+                await signal.WaitAsync(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One batch; returns how many rows left the pending set and the soonest retry it scheduled.</summary>
+    internal async Task<(int Settled, TimeSpan? EarliestRetry)> RelayBatchAsync(OutboxOptions settings, CancellationToken stoppingToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, stoppingToken);
+        // The transaction stays open while the batch is delivered. If this process hangs instead of dying, the
+        // server ends the session after the longest a batch can take, releasing the claim.
+        var timeout = platformOptions.Value.Timeout;
+        var waves = (settings.BatchSize + settings.MaxConcurrency - 1) / settings.MaxConcurrency;
+        var lease = timeout * waves + TimeSpan.FromSeconds(30);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"SET LOCAL statement_timeout = 15000; SET LOCAL idle_in_transaction_session_timeout = {(long)lease.TotalMilliseconds}",
+            transaction: transaction, cancellationToken: stoppingToken));
+
+        var rows = (await connection.QueryAsync<ClaimedRow>(new CommandDefinition(ClaimSql,
+            new { Now = clock.GetUtcNow(), settings.BatchSize }, transaction, cancellationToken: stoppingToken))).AsList();
+        if (rows.Count == 0)
+        {
+            await transaction.CommitAsync(stoppingToken);
+            return (0, null);
+        }
+
+        var results = new DeliveryResult?[rows.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency },
+            async (i, _) => results[i] = await DeliverAsync(rows[i], timeout, stoppingToken));
+
+        var now = clock.GetUtcNow();
+        var outcomes = Classify(rows, results, settings, now);
+        // Not cancellable: what the platform acknowledged is recorded even while the host stops.
+        await connection.ExecuteAsync(new CommandDefinition(RecordSql, new
+        {
+            Now = now,
+            DeliveredIds = outcomes.Delivered.Select(r => r.Id).ToArray(),
+            RetryIds = outcomes.Retries.Select(r => r.Row.Id).ToArray(),
+            RetryErrors = outcomes.Retries.Select(r => r.Error).ToArray(),
+            RetryAt = outcomes.Retries.Select(r => r.At.UtcDateTime).ToArray(),
+            DeadIds = outcomes.Dead.Select(r => r.Row.Id).ToArray(),
+            DeadErrors = outcomes.Dead.Select(r => r.Error).ToArray(),
+        }, transaction, cancellationToken: CancellationToken.None));
+        await transaction.CommitAsync(CancellationToken.None);
+
+        Report(outcomes, rows.Count, now);
+        var earliestRetry = outcomes.Retries.Count > 0 ? outcomes.Retries.Min(r => r.At) - now : (TimeSpan?)null;
+        return (outcomes.Delivered.Count + outcomes.Dead.Count, earliestRetry);
+    }
+
+    private async Task<DeliveryResult?> DeliverAsync(ClaimedRow row, TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        if (stoppingToken.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        call.CancelAfter(timeout);
+        try
+        {
+            return await platform.DeliverAsync(row.ToEvent(), call.Token);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping is not the platform's failure: the row stays as it was, for the next relay, with the same id.
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return DeliveryResult.Retry($"No answer within {timeout.TotalSeconds:0.###} s.");
+        }
+#pragma warning disable CA1031 // Whatever an adapter throws, the event is not delivered: it is retried, never marked delivered.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return DeliveryResult.Retry($"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private static Outcomes Classify(List<ClaimedRow> rows, DeliveryResult?[] results, OutboxOptions settings, DateTimeOffset now)
+    {
+        var outcomes = new Outcomes();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            switch (results[i])
+            {
+                case null:
+                    break;
+                case { Status: DeliveryStatus.Acknowledged }:
+                    outcomes.Delivered.Add(row);
+                    break;
+                case { Status: DeliveryStatus.Rejected, Error: var error }:
+                    outcomes.Dead.Add((row, error ?? "Rejected."));
+                    break;
+                case { Error: var error } when row.Attempts + 1 >= settings.MaxAttempts:
+                    outcomes.Dead.Add((row, $"{error} (attempt {row.Attempts + 1} of {settings.MaxAttempts})"));
+                    break;
+                case { Error: var error }:
+                    outcomes.Retries.Add((row, error ?? "Failed.", now + Backoff(row.Attempts + 1, settings.InitialBackoff, settings.MaxBackoff)));
+                    break;
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Exponential in the attempt number, capped, with "equal jitter": half the delay fixed, half random, so retries
+    /// after an outage spread out but never come sooner than half the nominal delay.
+    /// </summary>
+    internal static TimeSpan Backoff(int failedAttempts, TimeSpan initial, TimeSpan max)
+    {
+        var nominal = Math.Min(initial.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30)), max.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(nominal / 2 + Random.Shared.NextDouble() * nominal / 2);
+    }
+
+    private void Report(Outcomes outcomes, int claimed, DateTimeOffset now)
+    {
+        foreach (var row in outcomes.Delivered)
+        {
+            metrics.RecordDelivered(row.OccurredAt, now);
+        }
+
+        foreach (var _ in outcomes.Retries)
+        {
+            metrics.RecordFailed();
+        }
+
+        foreach (var (row, error) in outcomes.Dead)
+        {
+            metrics.RecordDeadLettered();
+            logger.LogError("Outbox event {EventId} ({Type}, stream {StreamId}) dead-lettered after {Attempts} attempt(s): {Error}",
+                row.Id, row.Type, row.StreamId, row.Attempts + 1, error);
+        }
+
+        if (outcomes.Retries.Count > 0)
+        {
+            logger.LogWarning("{Failed} of {Claimed} outbox deliveries failed and will be retried, e.g. {EventId}: {Error}",
+                outcomes.Retries.Count, claimed, outcomes.Retries[0].Row.Id, outcomes.Retries[0].Error);
+        }
+    }
+
+    private async Task RefreshStatsIfDueAsync(OutboxOptions settings, CancellationToken ct)
+    {
+        if (_statsRefreshedAt != 0 && clock.GetElapsedTime(_statsRefreshedAt) < settings.StatsInterval)
+        {
+            return;
+        }
+
+        await metrics.RefreshBacklogAsync(ct);
+        _statsRefreshedAt = clock.GetTimestamp();
+    }
+
+    private sealed class Outcomes
+    {
+        public List<ClaimedRow> Delivered { get; } = [];
+
+        public List<(ClaimedRow Row, string Error, DateTimeOffset At)> Retries { get; } = [];
+
+        public List<(ClaimedRow Row, string Error)> Dead { get; } = [];
+    }
+
+    private sealed record ClaimedRow(Guid Id, long Seq, string StreamId, string Type, int Version, DateTimeOffset OccurredAt, string Payload, int Attempts)
+    {
+        public DataPlatformEvent ToEvent() => new(Id, Type, Version, OccurredAt, StreamId, Seq, Payload);
+    }
+}
