@@ -25,6 +25,9 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Sql Sql { get; private set; } = null!;
 
+    /// <summary>This host's <c>Commerce:DataDirectory</c> (e.g. the local data platform sink), removed with the fixture.</summary>
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "commerce-app", Guid.NewGuid().ToString("N"));
+
     /// <summary>Settings on top of the test defaults.</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -44,6 +47,7 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["ConnectionStrings:Commerce"] = Sql.ConnectionString,
             ["Commerce:Admin:Email"] = AdminEmail,
             ["Commerce:Admin:Password"] = AdminPassword,
+            ["Commerce:DataDirectory"] = DataDirectory,
             ["Commerce:Logging:MinimumLevel"] = "Warning",
             ["Commerce:Idempotency:CleanupInterval"] = "00:00:01",
         };
@@ -91,4 +95,15 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
     public Task<TestMember> NewMemberAsync(string status = "ACTIVE") => TestMembers.InsertOneAsync(Sql, status: status);
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
 }

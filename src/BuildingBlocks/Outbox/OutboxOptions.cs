@@ -5,11 +5,17 @@ public sealed class OutboxOptions
 {
     public const string Section = "Commerce:Outbox";
 
+    /// <summary>
+    /// Batches in flight at once per instance, each its own transaction and connection. A batch commits when its
+    /// slowest delivery ends, so lanes keep one slow call from holding up everything else.
+    /// </summary>
+    public int Lanes { get; set; } = 4;
+
     /// <summary>Rows claimed per batch; a batch holds at most one row per stream (its head).</summary>
-    public int BatchSize { get; set; } = 100;
+    public int BatchSize { get; set; } = 50;
 
     /// <summary>Deliveries of one batch in flight at once (different streams).</summary>
-    public int MaxConcurrency { get; set; } = 16;
+    public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>The fallback when no commit wakes the relay: events of other instances, retries that became due.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -34,7 +40,7 @@ public sealed class OutboxOptions
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     internal bool IsValid() =>
-        BatchSize is >= 1 and <= 1000 && MaxConcurrency is >= 1 and <= 256 && MaxAttempts >= 1
+        Lanes is >= 1 and <= 32 && BatchSize is >= 1 and <= 1000 && MaxConcurrency is >= 1 and <= 256 && MaxAttempts >= 1
         && PollInterval > TimeSpan.Zero && InitialBackoff > TimeSpan.Zero && MaxBackoff >= InitialBackoff
         && Retention > TimeSpan.Zero && CleanupInterval > TimeSpan.Zero && DegradedAfter > TimeSpan.Zero && StatsInterval > TimeSpan.Zero;
 }

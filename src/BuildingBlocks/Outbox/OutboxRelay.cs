@@ -10,8 +10,8 @@ namespace Commerce.BuildingBlocks.Outbox;
 /// <summary>
 /// Delivers <c>platform.outbox</c> to the data platform, at least once, in commit order per stream. Each batch is
 /// one transaction: claim due stream heads <c>FOR UPDATE SKIP LOCKED</c>, deliver them concurrently, record every
-/// outcome, commit. The row locks are the lease: another relay (instance) skips them, and they vanish the moment
-/// this process or its connection dies, so the rows go to the next relay with the same event ids.
+/// outcome, commit. The row locks are the lease: other lanes and other instances skip them, and they vanish the
+/// moment this process or its connection dies, so the rows go to the next relay with the same event ids.
 /// </summary>
 internal sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
@@ -26,12 +26,26 @@ internal sealed class OutboxRelay(
     private static readonly TimeSpan MaxDatabaseBackoff = TimeSpan.FromSeconds(30);
 
     // Only a stream's head (its lowest pending seq) is claimable, so a stream's events go out one after another in
-    // commit order. A head locked by another relay is skipped, and with it the rest of its stream; a head waiting
-    // for its retry holds back only its own stream. Dead letters are not pending: they do not hold their stream back.
+    // commit order. A head locked by another lane or instance is skipped, and with it the rest of its stream; a head
+    // waiting for its retry holds back only its own stream. Dead letters are not pending: they hold nothing back.
+    // The candidates come from one index-only pass over the pending rows (cheap even when thousands of streams are
+    // blocked during an outage); the outer query re-checks each on the row it locks, so a stale candidate is dropped.
     private const string ClaimSql = """
+        WITH heads AS (
+            SELECT DISTINCT ON (stream_id) id, seq, next_attempt_at
+            FROM platform.outbox
+            WHERE delivered_at IS NULL AND dead_lettered_at IS NULL
+            ORDER BY stream_id, seq
+        ), candidates AS (
+            SELECT id FROM heads
+            WHERE next_attempt_at IS NULL OR next_attempt_at <= @Now
+            ORDER BY seq
+            LIMIT @Window
+        )
         SELECT o.id, o.seq, o.stream_id, o.type, o.version, o.occurred_at, o.payload::text AS payload, o.attempts
         FROM platform.outbox o
-        WHERE o.delivered_at IS NULL AND o.dead_lettered_at IS NULL
+        WHERE o.id IN (SELECT id FROM candidates)
+          AND o.delivered_at IS NULL AND o.dead_lettered_at IS NULL
           AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= @Now)
           AND NOT EXISTS (
               SELECT 1 FROM platform.outbox earlier
@@ -68,13 +82,27 @@ internal sealed class OutboxRelay(
         }
 
         var settings = options.Value;
+        await Task.WhenAll(Enumerable.Range(0, settings.Lanes).Select(lane => RunLaneAsync(lane, settings, stoppingToken)));
+    }
+
+    /// <summary>
+    /// One lane: batch after batch while there is progress, else wait for a wake-up (a commit, or a lane that claimed a
+    /// full batch), a retry falling due, or the poll. Lane 0 polls every <see cref="OutboxOptions.PollInterval"/>;
+    /// the others only every ten, since each claim reads all pending heads.
+    /// </summary>
+    private async Task RunLaneAsync(int lane, OutboxOptions settings, CancellationToken stoppingToken)
+    {
         var failuresInARow = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
             try
             {
-                await RefreshStatsIfDueAsync(settings, stoppingToken);
+                if (lane == 0)
+                {
+                    await RefreshStatsIfDueAsync(settings, stoppingToken);
+                }
+
                 var (settled, earliestRetry) = await RelayBatchAsync(settings, stoppingToken);
                 failuresInARow = 0;
                 if (settled > 0)
@@ -83,7 +111,8 @@ internal sealed class OutboxRelay(
                     continue;
                 }
 
-                wait = earliestRetry < settings.PollInterval ? earliestRetry.Value : settings.PollInterval;
+                var poll = lane == 0 ? settings.PollInterval : settings.PollInterval * 10;
+                wait = earliestRetry < poll ? earliestRetry.Value : poll;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -100,6 +129,7 @@ internal sealed class OutboxRelay(
 
             try
             {
+                // One wake-up releases one waiting lane: the one that is free.
                 await signal.WaitAsync(wait, stoppingToken);
             }
             catch (OperationCanceledException)
@@ -124,11 +154,19 @@ internal sealed class OutboxRelay(
             transaction: transaction, cancellationToken: stoppingToken));
 
         var rows = (await connection.QueryAsync<ClaimedRow>(new CommandDefinition(ClaimSql,
-            new { Now = clock.GetUtcNow(), settings.BatchSize }, transaction, cancellationToken: stoppingToken))).AsList();
+            // Room for every lane's batch, so lanes claiming at once do not all fight over the same few heads.
+            new { Now = clock.GetUtcNow(), settings.BatchSize, Window = settings.BatchSize * settings.Lanes * 2 },
+            transaction, cancellationToken: stoppingToken))).AsList();
         if (rows.Count == 0)
         {
             await transaction.CommitAsync(stoppingToken);
             return (0, null);
+        }
+
+        if (rows.Count == settings.BatchSize)
+        {
+            // Probably more where these came from: bring in an idle lane while this one delivers.
+            signal.Wake();
         }
 
         var results = new DeliveryResult?[rows.Count];

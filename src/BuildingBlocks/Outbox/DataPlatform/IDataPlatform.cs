@@ -53,7 +53,7 @@ public sealed record DataPlatformEvent(Guid EventId, string Type, int Version, D
             json.WriteString("eventId", EventId);
             json.WriteString("type", Type);
             json.WriteNumber("version", Version);
-            json.WriteString("occurredAt", OccurredAt.ToUniversalTime());
+            json.WriteString("occurredAt", OccurredAt.UtcDateTime);
             json.WriteString("streamId", StreamId);
             json.WriteNumber("sequence", Sequence);
             json.WritePropertyName("payload");

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using Commerce.Testing;
+using Xunit.Abstractions;
+
+namespace Commerce.BuildingBlocks.Tests.Outbox;
+
+/// <summary>
+/// The relay against a real database and a real (fake) HTTP platform. Each test has its own database, platform and
+/// relay instances. Events are synthetic order streams written by committed commands through the outbox pipeline.
+/// </summary>
+public sealed class OutboxRelayTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan DeliveryDeadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Every_event_of_500_order_streams_is_delivered_in_stream_order_while_half_the_calls_fail_and_some_time_out()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        platform.ServerErrorRate = 0.5;
+        platform.HangRate = 0.02;
+        var database = await TestPostgres.CreateDatabaseAsync();
+        await using var relay = RelayInstance.Create(database, RelayInstance.Settings(platform));
+        await relay.StartAsync();
+        var started = Stopwatch.GetTimestamp();
+
+        var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 500, steps: 3);
+        await WaitForAllAsync(platform, commits.Count);
+        var elapsed = Deliveries.Elapsed(started);
+        await relay.StopAsync();
+
+        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        var requests = platform.Requests;
+        var serverErrors = requests.Count(r => r.Status == 500);
+        var timeouts = requests.Count(r => r.Status == PlatformRequest.NoAnswer);
+        output.WriteLine($"Chaos run in {elapsed} ms: {figures}; {serverErrors} answered 500, {timeouts} timed out");
+        Assert.True(serverErrors > commits.Count / 2, "the platform failed half the calls");
+        Assert.True(timeouts > 0, "some calls timed out");
+        // Nothing was acknowledged and then lost in transit here, so the relay recorded exactly what the platform answered.
+        Assert.Equal(0, figures.DuplicateAcknowledgements);
+        Assert.Equal(commits.Count, relay.Metrics.Delivered);
+        Assert.Equal(serverErrors + timeouts, relay.Metrics.Failed);
+        Assert.Equal(0, relay.Metrics.DeadLettered);
+        var sql = new Sql(database);
+        Assert.Equal(commits.Count, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NOT NULL"));
+        Assert.Equal(0, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL"));
+        Assert.Equal(0, (await relay.Metrics.RefreshBacklogAsync(CancellationToken.None)).Pending);
+    }
+
+    [Fact]
+    public async Task Two_relays_on_one_database_never_deliver_an_event_twice()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        platform.ServerErrorRate = 0.3;
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var settings = RelayInstance.Settings(platform);
+        // Small batches so the two relays (four lanes each) take turns on the same streams all the time.
+        settings["Commerce:Outbox:BatchSize"] = "20";
+        await using var a = RelayInstance.Create(database, settings, "relay-a");
+        await using var b = RelayInstance.Create(database, settings, "relay-b");
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
+
+        var commits = await OrderStreams.WriteAsync([a, b], firstOrderId: 1, streams: 400, steps: 4);
+        await WaitForAllAsync(platform, commits.Count);
+        await Task.WhenAll(a.StopAsync(), b.StopAsync());
+
+        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        output.WriteLine($"Two relays: {figures}; relay A delivered {a.Metrics.Delivered}, relay B {b.Metrics.Delivered}");
+        Assert.Equal(0, figures.DuplicateAcknowledgements);
+        Assert.Equal(0, platform.ConcurrentDuplicates);
+        Assert.Equal(commits.Count, a.Metrics.Delivered + b.Metrics.Delivered);
+        Assert.True(a.Metrics.Delivered > 0 && b.Metrics.Delivered > 0, "both relays took part");
+    }
+
+    [Fact]
+    public async Task A_relay_stopped_mid_batch_leaves_its_in_flight_events_to_the_next_relay_which_sends_them_with_the_same_ids()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        platform.Hang = true;
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var settings = RelayInstance.Settings(platform);
+        settings["Commerce:DataPlatform:Timeout"] = "00:00:30";
+        settings["Commerce:Outbox:BatchSize"] = "64";
+        settings["Commerce:Outbox:MaxConcurrency"] = "64";
+        await using var first = RelayInstance.Create(database, settings, "relay-first");
+        var commits = await OrderStreams.WriteAsync([first], firstOrderId: 1, streams: 40, steps: 2);
+        await first.StartAsync();
+        await WaitAsync(() => platform.Arrived == 40, "the 40 stream heads in flight");
+
+        var stopping = Stopwatch.GetTimestamp();
+        await first.StopAsync();
+        var stopMs = Deliveries.Elapsed(stopping);
+
+        var sql = new Sql(database);
+        // An interrupted delivery is neither delivered nor a failed attempt: the rows are exactly as before the batch.
+        Assert.Equal(80, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL AND attempts = 0 AND next_attempt_at IS NULL"));
+        await WaitAsync(() => platform.Requests.Count == 40, "the held requests given up by the stopped relay");
+        var inFlight = platform.Requests.Select(r => r.Event.EventId).ToHashSet();
+        Assert.All(platform.Requests, r => Assert.Equal(PlatformRequest.NoAnswer, r.Status));
+
+        platform.Hang = false;
+        await using var next = RelayInstance.Create(database, settings, "relay-next");
+        await next.StartAsync();
+        await WaitForAllAsync(platform, commits.Count);
+
+        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        output.WriteLine($"Stopped mid-batch in {stopMs} ms with {inFlight.Count} events in flight; then {figures}");
+        Assert.True(stopMs < 2_000, $"stopping took {stopMs} ms");
+        Assert.All(inFlight, id => Assert.Single(platform.Requests, r => r.Acknowledged && r.Event.EventId == id));
+        Assert.Equal(commits.Count, next.Metrics.Delivered);
+    }
+
+    [Fact]
+    public async Task A_relay_whose_database_connection_dies_mid_batch_redelivers_the_batch_with_the_same_ids_and_loses_nothing()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        platform.Hang = true;
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var settings = RelayInstance.Settings(platform);
+        settings["Commerce:DataPlatform:Timeout"] = "00:00:30";
+        settings["Commerce:Outbox:MaxConcurrency"] = "64";
+        await using var relay = RelayInstance.Create(database, settings, "relay-severed");
+        var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 20, steps: 2);
+        await relay.StartAsync();
+        await WaitAsync(() => platform.Arrived == 20, "the 20 stream heads in flight");
+
+        // As a database restart would: the claim's transaction is gone while the platform still holds the requests.
+        var sql = new Sql(database);
+        Assert.True(await sql.ScalarAsync<int>(
+            "SELECT count(*)::int FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'relay-severed' AND state = 'idle in transaction') t") >= 1);
+        platform.Hang = false;
+        await WaitForAllAsync(platform, commits.Count);
+        await relay.StopAsync();
+
+        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        output.WriteLine($"Connection killed mid-batch: {figures}");
+        // The 20 acknowledgements of the severed batch could not be recorded: those events went again, same ids.
+        Assert.Equal(20, figures.DuplicateAcknowledgements);
+        Assert.Equal(40, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task A_stream_whose_head_keeps_failing_holds_back_only_its_own_later_events()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        platform.Answer = e => e.StreamId == "order-1" ? 503 : null;
+        var database = await TestPostgres.CreateDatabaseAsync();
+        await using var relay = RelayInstance.Create(database, RelayInstance.Settings(platform));
+        var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 50, steps: 3);
+        await relay.StartAsync();
+
+        var others = commits.Where(c => c.Key.OrderId != 1).ToDictionary();
+        await WaitForAllAsync(platform, others.Count);
+        await WaitAsync(() => platform.Requests.Count(r => r.Event.StreamId == "order-1") >= 3, "three attempts at order 1's head");
+        await relay.StopAsync();
+
+        var requests = platform.Requests;
+        Deliveries.AssertDeliveredInStreamOrder(requests.Where(r => r.Event.StreamId != "order-1").ToList(), others);
+        Assert.All(requests.Where(r => r.Event.StreamId == "order-1"), r => Assert.Equal((1L, 0), r.Key()));
+        var head = await new Sql(database).SingleAsync<(int Attempts, string LastError, bool Due)>(
+            "SELECT attempts, last_error, next_attempt_at IS NOT NULL FROM platform.outbox WHERE stream_id = 'order-1' ORDER BY seq LIMIT 1");
+        Assert.True(head.Attempts >= 3);
+        Assert.StartsWith("HTTP 503", head.LastError);
+        Assert.True(head.Due);
+    }
+
+    [Fact]
+    public async Task Dead_letters_do_not_hold_back_their_streams_a_rejection_dies_at_once_and_a_failing_event_after_MaxAttempts()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        platform.Answer = e => (e.StreamId, e.Payload.GetProperty("step").GetInt32()) switch
+        {
+            ("order-1", 0) => 500,
+            ("order-2", 1) => 400,
+            _ => null,
+        };
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var settings = RelayInstance.Settings(platform);
+        settings["Commerce:Outbox:MaxAttempts"] = "3";
+        await using var relay = RelayInstance.Create(database, settings);
+        var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 20, steps: 3);
+        await relay.StartAsync();
+
+        await WaitForAllAsync(platform, commits.Count - 2);
+        await relay.StopAsync();
+
+        var requests = platform.Requests;
+        Assert.Equal(3, requests.Count(r => r.Key() == (1, 0)));
+        Assert.Single(requests, r => r.Key() == (2, 1));
+        // Each stream's next event went out only once its predecessor was dead-lettered.
+        Assert.True(requests.Last(r => r.Key() == (1, 0)).Number < requests.First(r => r.Key() == (1, 1)).Number);
+        Assert.True(requests.Single(r => r.Key() == (2, 1)).Number < requests.First(r => r.Key() == (2, 2)).Number);
+        var dead = await new Sql(database).QueryAsync<(string StreamId, int Attempts, string LastError)>(
+            "SELECT stream_id, attempts, last_error FROM platform.outbox WHERE dead_lettered_at IS NOT NULL AND delivered_at IS NULL ORDER BY stream_id");
+        Assert.Collection(dead,
+            d => Assert.Equal(("order-1", 3, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 500", StringComparison.Ordinal) && d.LastError.EndsWith("(attempt 3 of 3)", StringComparison.Ordinal))),
+            d => Assert.Equal(("order-2", 1, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 400 Bad Request: fake platform says 400", StringComparison.Ordinal))));
+        Assert.Equal(2, relay.Metrics.DeadLettered);
+        Assert.Equal(commits.Count - 2, relay.Metrics.Delivered);
+    }
+
+    [Fact]
+    public async Task After_an_outage_the_backlog_drains_and_the_lag_from_commit_to_delivery_stays_bounded()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var settings = RelayInstance.Settings(platform);
+        // Slow polling: in the healthy phase only the commit's wake-up can make delivery fast.
+        settings["Commerce:Outbox:PollInterval"] = "00:00:10";
+        settings["Commerce:Outbox:MaxBackoff"] = "00:00:00.500";
+        await using var relay = RelayInstance.Create(database, settings);
+        await relay.StartAsync();
+
+        var healthy = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 100, steps: 2);
+        await WaitForAllAsync(platform, healthy.Count);
+        var healthyFigures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, healthy);
+
+        var outage = TimeSpan.FromSeconds(2);
+        platform.Down = true;
+        var down = Stopwatch.GetTimestamp();
+        var duringOutage = await OrderStreams.WriteAsync([relay], firstOrderId: 1_001, streams: 300, steps: 2);
+        var writeMs = Deliveries.Elapsed(down);
+        await Task.Delay(outage - Stopwatch.GetElapsedTime(down) is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);
+        platform.Down = false;
+        var recovered = Stopwatch.GetTimestamp();
+        await WaitForAllAsync(platform, healthy.Count + duringOutage.Count);
+        var drainMs = Deliveries.Elapsed(recovered);
+        await relay.StopAsync();
+
+        var outageRequests = platform.Requests.Where(r => r.Key().OrderId > 1_000).ToList();
+        var outageFigures = Deliveries.AssertDeliveredInStreamOrder(outageRequests, duringOutage);
+        output.WriteLine($"Healthy: {healthyFigures}");
+        output.WriteLine($"Outage of {Deliveries.Elapsed(down) - drainMs} ms (events written in the first {writeMs} ms), backlog drained {drainMs} ms after recovery: {outageFigures}");
+        Assert.True(healthyFigures.LagP95Ms < 500, $"healthy p95 lag {healthyFigures.LagP95Ms} ms");
+        Assert.True(healthyFigures.LagMaxMs < 1_000, $"healthy max lag {healthyFigures.LagMaxMs} ms");
+        // Bounded by the outage, one capped backoff (0.5 s) and the drain.
+        Assert.True(drainMs < 3_000, $"the backlog took {drainMs} ms to drain");
+        Assert.True(outageFigures.LagMaxMs < outage.TotalMilliseconds + 3_000, $"max lag {outageFigures.LagMaxMs} ms");
+        Assert.True(relay.Metrics.Failed > 0, "deliveries failed during the outage");
+        Assert.Equal(0, await new Sql(database).ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL"));
+    }
+
+    private static Task WaitForAllAsync(FakeDataPlatform platform, int events) =>
+        platform.WaitUntilAsync(r => r.Where(x => x.Acknowledged).Select(x => x.Event.EventId).Distinct().Count() >= events,
+            DeliveryDeadline, $"{events} events acknowledged");
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (!condition())
+        {
+            if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(20))
+            {
+                throw new TimeoutException($"Gave up waiting for {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
