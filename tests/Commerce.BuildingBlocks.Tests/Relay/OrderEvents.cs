@@ -5,7 +5,7 @@ using Commerce.Testing;
 using MediatR;
 using OutboxCollector = Commerce.BuildingBlocks.Outbox.Outbox;
 
-namespace Commerce.BuildingBlocks.Tests.Outbox;
+namespace Commerce.BuildingBlocks.Tests.Relay;
 
 /// <summary>A synthetic order-like event: step 0, 1, 2… of order <see cref="OrderId"/>, in that order.</summary>
 public sealed record OrderStepped(long OrderId, int Step) : IIntegrationEvent

@@ -5,7 +5,7 @@ using Commerce.BuildingBlocks.Http;
 using Commerce.BuildingBlocks.Outbox.Features;
 using Commerce.Testing;
 
-namespace Commerce.BuildingBlocks.Tests.Outbox;
+namespace Commerce.BuildingBlocks.Tests.Relay;
 
 /// <summary>Dead letters and requeue through the real host: ChargePoints commits the events, the host's own relay sends them.</summary>
 public sealed class OutboxAdminTests(DataPlatformApp app) : IClassFixture<DataPlatformApp>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Commerce.Testing;
 
-namespace Commerce.BuildingBlocks.Tests.Outbox;
+namespace Commerce.BuildingBlocks.Tests.Relay;
 
 /// <summary>What a run looked like from the platform's side: requests, duplicates, and commit-to-delivery lag.</summary>
 internal sealed record DeliveryFigures(int Events, int Requests, int DuplicateAcknowledgements, double LagP50Ms, double LagP95Ms, double LagMaxMs)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Commerce.Testing;
 using Xunit.Abstractions;
 
-namespace Commerce.BuildingBlocks.Tests.Outbox;
+namespace Commerce.BuildingBlocks.Tests.Relay;
 
 /// <summary>
 /// The relay against a real database and a real (fake) HTTP platform. Each test has its own database, platform and

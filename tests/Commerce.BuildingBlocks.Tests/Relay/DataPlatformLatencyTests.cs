@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Commerce.Testing;
 using Xunit.Abstractions;
 
-namespace Commerce.BuildingBlocks.Tests.Outbox;
+namespace Commerce.BuildingBlocks.Tests.Relay;
 
 /// <summary>
 /// The command path and the platform, through the real host over HTTP. Orders do not exist yet: ChargePoints is the
@@ -30,14 +30,18 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
         var client = app.ClientFor(member);
         var lags = new List<double>();
 
-        for (var i = 0; i < 20; i++)
+        // The first deliveries after start open the platform connection and compile the relay's path.
+        for (var i = -3; i < 20; i++)
         {
             var sent = Stopwatch.GetTimestamp();
             var charge = (await (await client.PostAsJsonAsync("/api/me/points/charge", new { amount = 100 })).EnsureSuccessStatusCode()
                 .Content.ReadFromJsonAsync<ChargeResult>())!;
             await app.Platform.WaitUntilAsync(r => r.Any(x => x.Acknowledged && LedgerEntryId(x) == charge.LedgerEntryId), TimeSpan.FromSeconds(5), "the charge");
             var acknowledged = app.Platform.Requests.First(x => x.Acknowledged && LedgerEntryId(x) == charge.LedgerEntryId).Timestamp;
-            lags.Add(Stopwatch.GetElapsedTime(sent, acknowledged).TotalMilliseconds);
+            if (i >= 0)
+            {
+                lags.Add(Stopwatch.GetElapsedTime(sent, acknowledged).TotalMilliseconds);
+            }
         }
 
         // Measured from the request's start, so it includes the command itself: an upper bound of commit-to-delivery.
@@ -58,12 +62,15 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
 
         app.Platform.Hang = true;
         var arrivedBefore = app.Platform.Arrived;
+        var hangStarted = Stopwatch.GetTimestamp();
         var hanging = await MeasureAsync(clients, 60);
         var heldDuringMeasurement = app.Platform.Arrived - arrivedBefore;
+        Assert.DoesNotContain(app.Platform.Requests, r => r.Acknowledged && r.Timestamp > hangStarted);
 
         output.WriteLine($"ChargePoints over HTTP, healthy platform: {baseline}");
         output.WriteLine($"ChargePoints over HTTP, platform hanging ({heldDuringMeasurement} deliveries held, timeout 2 s): {hanging}");
-        Assert.True(heldDuringMeasurement > 0, "the relay was stuck on the platform while commands ran");
+        // Each member's head is held, times out after 2 s and is sent again (the clock moves on during the run).
+        Assert.True(heldDuringMeasurement >= 2 * members.Count, $"{heldDuringMeasurement} deliveries held while commands ran");
         // A command that waited for the platform would take its 2 s timeout.
         Assert.True(hanging.P95 < 500, $"p95 {hanging.P95} ms while the platform hangs");
         Assert.True(hanging.P95 <= baseline.P95 * 2 + 100, $"p95 {hanging.P95} ms while hanging vs {baseline.P95} ms healthy");
@@ -82,7 +89,8 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
         }
     }
 
-    private static async Task<Timings> MeasureAsync(List<HttpClient> clients, int count)
+    /// <summary>One charge every 50 ms (a run outlasts the relay's 2 s platform timeout), moving the clock 1 s every 10 charges so failed deliveries fall due again.</summary>
+    private async Task<Timings> MeasureAsync(List<HttpClient> clients, int count)
     {
         var samples = new List<double>();
         for (var i = 0; i < count; i++)
@@ -90,6 +98,12 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
             var started = Stopwatch.GetTimestamp();
             (await clients[i % clients.Count].PostAsJsonAsync("/api/me/points/charge", new { amount = 10 })).EnsureSuccessStatusCode();
             samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (i % 10 == 9)
+            {
+                app.Clock.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            await Task.Delay(50);
         }
 
         return Timings.Of(samples);

@@ -6,7 +6,7 @@ using Commerce.BuildingBlocks.Outbox;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Commerce.BuildingBlocks.Tests.Outbox;
+namespace Commerce.BuildingBlocks.Tests.Relay;
 
 public sealed class OutboxHealthTests(DataPlatformApp app) : IClassFixture<DataPlatformApp>
 {
