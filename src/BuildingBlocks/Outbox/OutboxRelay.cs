@@ -1,4 +1,5 @@
 using System.Data;
+using Commerce.BuildingBlocks.Data;
 using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ internal sealed class OutboxRelay(
     OutboxMetrics metrics,
     IOptions<OutboxOptions> options,
     IOptions<DataPlatformOptions> platformOptions,
+    IOptions<DatabaseOptions> databaseOptions,
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
@@ -150,7 +152,8 @@ internal sealed class OutboxRelay(
         var waves = (settings.BatchSize + settings.MaxConcurrency - 1) / settings.MaxConcurrency;
         var lease = timeout * waves + TimeSpan.FromSeconds(30);
         await connection.ExecuteAsync(new CommandDefinition(
-            $"SET LOCAL statement_timeout = 15000; SET LOCAL idle_in_transaction_session_timeout = {(long)lease.TotalMilliseconds}",
+            $"SET LOCAL statement_timeout = {(long)databaseOptions.Value.StatementTimeout.TotalMilliseconds}; " +
+            $"SET LOCAL idle_in_transaction_session_timeout = {(long)lease.TotalMilliseconds}",
             transaction: transaction, cancellationToken: stoppingToken));
 
         var rows = (await connection.QueryAsync<ClaimedRow>(new CommandDefinition(ClaimSql,

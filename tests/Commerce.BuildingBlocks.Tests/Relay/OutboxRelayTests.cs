@@ -225,6 +225,8 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await relay.StopAsync();
 
         var requests = platform.Requests;
+        Deliveries.AssertDeliveredInStreamOrder(
+            requests.Where(r => r.Key().OrderId > 2).ToList(), commits.Where(c => c.Key.OrderId > 2).ToDictionary());
         Assert.Equal(3, requests.Count(r => r.Key() == (1, 0)));
         Assert.Single(requests, r => r.Key() == (2, 1));
         // Each stream's next event went out only once its predecessor was dead-lettered.
