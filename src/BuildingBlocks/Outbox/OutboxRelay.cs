@@ -205,25 +205,29 @@ internal sealed class OutboxRelay(
 
         using var call = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         call.CancelAfter(timeout);
+        DeliveryResult result;
         try
         {
-            return await platform.DeliverAsync(row.ToEvent(), call.Token);
+            result = await platform.DeliverAsync(row.ToEvent(), call.Token);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+#pragma warning disable CA1031 // Whatever an adapter throws, the event is not delivered: it is retried, never marked delivered.
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping is not the platform's failure: the row stays as it was, for the next relay, with the same id.
+            // Stopping is not the platform's failure (cancelling can surface as a connection error too): the row
+            // stays as it was, for the next relay, with the same id.
             return null;
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (call.IsCancellationRequested)
         {
             return DeliveryResult.Retry($"No answer within {timeout.TotalSeconds:0.###} s.");
         }
-#pragma warning disable CA1031 // Whatever an adapter throws, the event is not delivered: it is retried, never marked delivered.
         catch (Exception e)
-#pragma warning restore CA1031
         {
             return DeliveryResult.Retry($"{e.GetType().Name}: {e.Message}");
         }
+#pragma warning restore CA1031
+
+        return stoppingToken.IsCancellationRequested && result.Status != DeliveryStatus.Acknowledged ? null : result;
     }
 
     private static Outcomes Classify(List<ClaimedRow> rows, DeliveryResult?[] results, OutboxOptions settings, DateTimeOffset now)

@@ -34,7 +34,7 @@ internal sealed class HttpDataPlatform(IHttpClientFactory clients, IOptions<Data
             var error = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {await ReadBodyAsync(response, ct)}".TrimEnd(' ', ':');
             return IsPermanent(response.StatusCode) ? DeliveryResult.Rejected(error) : DeliveryResult.Retry(error);
         }
-        catch (HttpRequestException e)
+        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
         {
             return DeliveryResult.Retry($"No connection to the data platform: {e.Message}");
         }
