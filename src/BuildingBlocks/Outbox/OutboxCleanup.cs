@@ -1,5 +1,6 @@
+using Commerce.BuildingBlocks.Hosting;
 using Dapper;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -12,10 +13,11 @@ namespace Commerce.BuildingBlocks.Outbox;
 /// is already deleting.
 /// </summary>
 internal sealed class OutboxCleanup(
+    IServiceScopeFactory scopes,
     NpgsqlDataSource dataSource,
     IOptions<OutboxOptions> options,
     TimeProvider clock,
-    ILogger<OutboxCleanup> logger) : BackgroundService
+    ILogger<OutboxCleanup> logger) : PeriodicJob(scopes, logger)
 {
     private const int SliceSize = 5_000;
 
@@ -28,26 +30,15 @@ internal sealed class OutboxCleanup(
             FOR UPDATE SKIP LOCKED)
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.CleanupInterval;
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
-        var settings = options.Value;
-        using var timer = new PeriodicTimer(settings.CleanupInterval);
-        do
+        var deleted = await RemoveDeliveredAsync(ct);
+        if (deleted > 0)
         {
-            try
-            {
-                var deleted = await RemoveDeliveredAsync(stoppingToken);
-                if (deleted > 0)
-                {
-                    logger.LogInformation("Removed {Count} delivered outbox rows older than {Retention}", deleted, settings.Retention);
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                logger.LogWarning(e, "Outbox cleanup failed; it runs again in {Interval}", settings.CleanupInterval);
-            }
+            logger.LogInformation("Removed {Count} delivered outbox rows older than {Retention}", deleted, options.Value.Retention);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>Deletes every delivered row past retention, slice by slice; returns how many.</summary>

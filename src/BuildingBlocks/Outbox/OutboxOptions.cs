@@ -12,10 +12,10 @@ public sealed class OutboxOptions
     public int Lanes { get; set; } = 4;
 
     /// <summary>Rows claimed per batch; a batch holds at most one row per stream (its head).</summary>
-    public int BatchSize { get; set; } = 50;
+    public int BatchSize { get; set; } = 32;
 
     /// <summary>Deliveries of one batch in flight at once (different streams).</summary>
-    public int MaxConcurrency { get; set; } = 8;
+    public int MaxConcurrency { get; set; } = 16;
 
     /// <summary>The fallback when no commit wakes the relay: events of other instances, retries that became due.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Text.Json;
+using Commerce.BuildingBlocks.Outbox;
 using Commerce.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Commerce.BuildingBlocks.Tests.Relay;
 
 /// <summary>
-/// The command path and the platform, through the real host over HTTP. Orders do not exist yet: ChargePoints is the
-/// command path here (it commits a PointsCharged event through the same outbox).
+/// The command path and the platform, through the real host over HTTP: Checkout (Flow B) and ChargePoints commit
+/// their events through the same outbox, and the host's own relay sends them.
 /// </summary>
 public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHelper output) : IClassFixture<DataPlatformApp>
 {
@@ -52,35 +55,42 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
     }
 
     [Fact]
+    public async Task Checkout_latency_stays_flat_while_the_data_platform_hangs_and_every_paid_order_goes_out_once_it_recovers()
+    {
+        app.Platform.Heal();
+        var productId = await NewProductAsync();
+        var (members, clients) = await MembersWithPointsAsync(5);
+        var checkout = (int i) => clients[i % clients.Count].PostAsJsonAsync("/api/orders/checkout", new { items = new[] { new { productId, quantity = 1 } } });
+
+        var (baseline, hanging, held) = await MeasureHealthyThenHangingAsync(checkout);
+
+        output.WriteLine($"Checkout over HTTP, healthy platform: {baseline}");
+        output.WriteLine($"Checkout over HTTP, platform hanging ({held} deliveries held, timeout 2 s): {hanging}");
+        AssertFlat(baseline, hanging, held);
+        var orders = await app.Sql.QueryAsync<long>("SELECT id FROM orders.orders WHERE status = 'PAID' AND member_id = ANY(@Ids)",
+            new { Ids = members.Select(m => m.Id).ToArray() });
+        Assert.Equal(130, orders.Count);
+        var streams = orders.Select(id => $"order-{id}").ToHashSet();
+        await RecoverAsync(r => r.Where(x => x.Acknowledged && streams.Contains(x.Event.StreamId)).Select(x => x.Event.StreamId).Distinct().Count() == 130,
+            "130 paid orders");
+        Assert.All(app.Platform.Requests.Where(x => streams.Contains(x.Event.StreamId)), x => Assert.Equal("OrderPaid", x.Event.Type));
+    }
+
+    [Fact]
     public async Task ChargePoints_latency_stays_flat_while_the_data_platform_hangs_and_its_events_go_out_once_it_recovers()
     {
         app.Platform.Heal();
         var members = await TestMembers.InsertAsync(app.Sql, 5);
         var clients = members.Select(app.ClientFor).ToList();
-        await MeasureAsync(clients, 10);
-        var baseline = await MeasureAsync(clients, 60);
+        var charge = (int i) => clients[i % clients.Count].PostAsJsonAsync("/api/me/points/charge", new { amount = 10 });
 
-        app.Platform.Hang = true;
-        var arrivedBefore = app.Platform.Arrived;
-        var hangStarted = Stopwatch.GetTimestamp();
-        var hanging = await MeasureAsync(clients, 60);
-        var heldDuringMeasurement = app.Platform.Arrived - arrivedBefore;
-        Assert.DoesNotContain(app.Platform.Requests, r => r.Acknowledged && r.Timestamp > hangStarted);
+        var (baseline, hanging, held) = await MeasureHealthyThenHangingAsync(charge);
 
         output.WriteLine($"ChargePoints over HTTP, healthy platform: {baseline}");
-        output.WriteLine($"ChargePoints over HTTP, platform hanging ({heldDuringMeasurement} deliveries held, timeout 2 s): {hanging}");
-        // Each member's head is held, times out after 2 s and is sent again (the clock moves on during the run).
-        Assert.True(heldDuringMeasurement >= 2 * members.Count, $"{heldDuringMeasurement} deliveries held while commands ran");
-        // A command that waited for the platform would take its 2 s timeout.
-        Assert.True(hanging.P95 < 500, $"p95 {hanging.P95} ms while the platform hangs");
-        Assert.True(hanging.P95 <= baseline.P95 * 2 + 100, $"p95 {hanging.P95} ms while hanging vs {baseline.P95} ms healthy");
-
-        app.Platform.Hang = false;
-        // Failed heads wait for their retry time on the test clock.
-        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        output.WriteLine($"ChargePoints over HTTP, platform hanging ({held} deliveries held, timeout 2 s): {hanging}");
+        AssertFlat(baseline, hanging, held);
         var streams = members.Select(m => $"member-{m.Id}").ToHashSet();
-        await app.Platform.WaitUntilAsync(r => r.Where(x => x.Acknowledged && streams.Contains(x.Event.StreamId)).Select(x => x.Event.EventId).Distinct().Count() == 130,
-            TimeSpan.FromSeconds(20), "all 130 charges");
+        await RecoverAsync(r => r.Where(x => x.Acknowledged && streams.Contains(x.Event.StreamId)).Select(x => x.Event.EventId).Distinct().Count() == 130, "all 130 charges");
         foreach (var stream in streams)
         {
             var firstAcknowledgements = app.Platform.Requests.Where(x => x.Acknowledged && x.Event.StreamId == stream).DistinctBy(x => x.Event.EventId).ToList();
@@ -89,14 +99,54 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
         }
     }
 
-    /// <summary>One charge every 50 ms (a run outlasts the relay's 2 s platform timeout), moving the clock 1 s every 10 charges so failed deliveries fall due again.</summary>
-    private async Task<Timings> MeasureAsync(List<HttpClient> clients, int count)
+    /// <summary>Sixty requests against a healthy platform, then sixty while it holds every delivery without an answer.</summary>
+    private async Task<(Timings Baseline, Timings Hanging, int Held)> MeasureHealthyThenHangingAsync(Func<int, Task<HttpResponseMessage>> send)
+    {
+        await MeasureAsync(send, 10);
+        var baseline = await MeasureAsync(send, 60);
+        app.Platform.Hang = true;
+        var arrivedBefore = app.Platform.Arrived;
+        var hangStarted = Stopwatch.GetTimestamp();
+        var hanging = await MeasureAsync(send, 60);
+        Assert.DoesNotContain(app.Platform.Requests, r => r.Acknowledged && r.Timestamp > hangStarted);
+        return (baseline, hanging, app.Platform.Arrived - arrivedBefore);
+    }
+
+    private static void AssertFlat(Timings baseline, Timings hanging, int held)
+    {
+        // At least each stream's head was held; heads time out after 2 s and go again as the clock moves on.
+        Assert.True(held >= 5, $"only {held} deliveries held while commands ran");
+        // A command that waited for the platform would take its 2 s timeout.
+        Assert.True(hanging.P95 < 500, $"p95 {hanging.P95} ms while the platform hangs");
+        Assert.True(hanging.P95 <= baseline.P95 * 2 + 100, $"p95 {hanging.P95} ms while hanging vs {baseline.P95} ms healthy");
+    }
+
+    /// <summary>
+    /// The platform answers again. The test clock stands still, so it is moved on (making every scheduled retry due,
+    /// including those recorded by batches still finishing) and the relay woken, as a commit would, until <paramref name="done"/>.
+    /// </summary>
+    private async Task RecoverAsync(Func<IReadOnlyList<PlatformRequest>, bool> done, string what)
+    {
+        app.Platform.Hang = false;
+        var signal = app.Services.GetRequiredService<OutboxSignal>();
+        var started = Stopwatch.GetTimestamp();
+        while (!done(app.Platform.Requests))
+        {
+            Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(20), $"the platform did not see {what} within 20 s after recovering");
+            app.Clock.Advance(TimeSpan.FromMinutes(1));
+            signal.Wake();
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>One request every 50 ms (a run outlasts the relay's 2 s platform timeout), moving the clock 1 s every 10 so failed deliveries fall due again.</summary>
+    private async Task<Timings> MeasureAsync(Func<int, Task<HttpResponseMessage>> send, int count)
     {
         var samples = new List<double>();
         for (var i = 0; i < count; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            (await clients[i % clients.Count].PostAsJsonAsync("/api/me/points/charge", new { amount = 10 })).EnsureSuccessStatusCode();
+            (await send(i)).EnsureSuccessStatusCode();
             samples.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             if (i % 10 == 9)
             {
@@ -109,7 +159,28 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
         return Timings.Of(samples);
     }
 
-    private static long LedgerEntryId(PlatformRequest request) => request.Event.Payload.GetProperty("ledgerEntryId").GetInt64();
+    private async Task<long> NewProductAsync()
+    {
+        var admin = await app.AdminAsync();
+        var product = await (await admin.PostAsJsonAsync("/api/admin/products", new { name = "Relay test tea", price = 1_000, stock = 10_000 }))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        return product.GetProperty("id").GetInt64();
+    }
+
+    private async Task<(IReadOnlyList<TestMember> Members, List<HttpClient> Clients)> MembersWithPointsAsync(int count)
+    {
+        var members = await TestMembers.InsertAsync(app.Sql, count);
+        var clients = members.Select(app.ClientFor).ToList();
+        foreach (var client in clients)
+        {
+            (await client.PostAsJsonAsync("/api/me/points/charge", new { amount = 1_000_000 })).EnsureSuccessStatusCode();
+        }
+
+        return (members, clients);
+    }
+
+    private static long LedgerEntryId(PlatformRequest request) =>
+        request.Event.Type == "PointsCharged" ? request.Event.Payload.GetProperty("ledgerEntryId").GetInt64() : -1;
 
     private sealed record ChargeResult(long LedgerEntryId, long Amount, long Balance);
 }
