@@ -44,7 +44,9 @@ public sealed class OutboxAdminTests(DataPlatformApp app) : IClassFixture<DataPl
         var requeued = (await requeue.Content.ReadFromJsonAsync<OutboxMessage>())!;
         Assert.Equal((rejected, 0, null), (requeued.Id, requeued.Attempts, requeued.DeadLetteredAt));
         await app.Platform.WaitUntilAsync(r => r.Any(x => x.Event.EventId == rejected && x.Acknowledged), Deadline, "the requeued event");
-        Assert.True(await app.Sql.ScalarAsync<bool>("SELECT delivered_at IS NOT NULL FROM platform.outbox WHERE id = @rejected", new { rejected }));
+        // The platform answers before the relay commits what it answered.
+        await Eventually.TrueAsync(() => app.Sql.ScalarAsync<bool>("SELECT delivered_at IS NOT NULL FROM platform.outbox WHERE id = @rejected", new { rejected }),
+            Deadline, "the requeued event recorded as delivered");
         Assert.DoesNotContain((await admin.GetFromJsonAsync<PagedList<OutboxMessage>>("/api/admin/outbox/dead-letters"))!.Items, m => m.Id == rejected);
 
         var again = await admin.PostAsync($"/api/admin/outbox/dead-letters/{rejected}/requeue", null);

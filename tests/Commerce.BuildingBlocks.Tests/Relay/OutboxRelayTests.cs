@@ -24,7 +24,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         var started = Stopwatch.GetTimestamp();
 
         var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 500, steps: 3);
-        await WaitForAllAsync(platform, commits.Count);
+        await WaitForAllAsync(platform, commits.Count, database);
         var elapsed = Deliveries.Elapsed(started);
         await relay.StopAsync();
 
@@ -61,7 +61,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
 
         var commits = await OrderStreams.WriteAsync([a, b], firstOrderId: 1, streams: 400, steps: 4);
-        await WaitForAllAsync(platform, commits.Count);
+        await WaitForAllAsync(platform, commits.Count, database);
         await Task.WhenAll(a.StopAsync(), b.StopAsync());
 
         var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
@@ -104,7 +104,8 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         platform.Hang = false;
         await using var next = RelayInstance.Create(database, settings, "relay-next");
         await next.StartAsync();
-        await WaitForAllAsync(platform, commits.Count);
+        await WaitForAllAsync(platform, commits.Count, database);
+        await next.StopAsync();
 
         var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
         output.WriteLine($"Stopped mid-batch in {stopMs} ms with {inFlight.Count} events in flight; then {figures}");
@@ -144,7 +145,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await next.StartAsync();
         await WaitForAllAsync(platform, 20);
         var freedMs = Deliveries.Elapsed(killed);
-        await WaitForAllAsync(platform, commits.Count);
+        await WaitForAllAsync(platform, commits.Count, database);
         await next.StopAsync();
 
         var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
@@ -173,7 +174,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         Assert.True(await sql.ScalarAsync<int>(
             "SELECT count(*)::int FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'relay-severed' AND state = 'idle in transaction') t") >= 1);
         platform.Hang = false;
-        await WaitForAllAsync(platform, commits.Count);
+        await WaitForAllAsync(platform, commits.Count, database);
         await relay.StopAsync();
 
         var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
@@ -194,14 +195,16 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await relay.StartAsync();
 
         var others = commits.Where(c => c.Key.OrderId != 1).ToDictionary();
-        await WaitForAllAsync(platform, others.Count);
-        await WaitAsync(() => platform.Requests.Count(r => r.Event.StreamId == "order-1") >= 3, "three attempts at order 1's head");
+        await WaitForAllAsync(platform, others.Count, database);
+        var sql = new Sql(database);
+        await Eventually.TrueAsync(async () => await sql.ScalarAsync<int>(
+            "SELECT attempts FROM platform.outbox WHERE stream_id = 'order-1' ORDER BY seq LIMIT 1") >= 3, TimeSpan.FromSeconds(20), "three recorded attempts at order 1's head");
         await relay.StopAsync();
 
         var requests = platform.Requests;
         Deliveries.AssertDeliveredInStreamOrder(requests.Where(r => r.Event.StreamId != "order-1").ToList(), others);
         Assert.All(requests.Where(r => r.Event.StreamId == "order-1"), r => Assert.Equal((1L, 0), r.Key()));
-        var head = await new Sql(database).SingleAsync<(int Attempts, string LastError, bool Due)>(
+        var head = await sql.SingleAsync<(int Attempts, string LastError, bool Due)>(
             "SELECT attempts, last_error, next_attempt_at IS NOT NULL FROM platform.outbox WHERE stream_id = 'order-1' ORDER BY seq LIMIT 1");
         Assert.True(head.Attempts >= 3);
         Assert.StartsWith("HTTP 503", head.LastError);
@@ -225,7 +228,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 20, steps: 3);
         await relay.StartAsync();
 
-        await WaitForAllAsync(platform, commits.Count - 2);
+        await WaitForAllAsync(platform, commits.Count - 2, database);
         await relay.StopAsync();
 
         var requests = platform.Requests;
@@ -269,7 +272,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await Task.Delay(outage - Stopwatch.GetElapsedTime(down) is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);
         platform.Down = false;
         var recovered = Stopwatch.GetTimestamp();
-        await WaitForAllAsync(platform, healthy.Count + duringOutage.Count);
+        await WaitForAllAsync(platform, healthy.Count + duringOutage.Count, database);
         var drainMs = Deliveries.Elapsed(recovered);
         await relay.StopAsync();
 
@@ -286,9 +289,22 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         Assert.Equal(0, await new Sql(database).ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL"));
     }
 
-    private static Task WaitForAllAsync(FakeDataPlatform platform, int events) =>
-        platform.WaitUntilAsync(r => r.Where(x => x.Acknowledged).Select(x => x.Event.EventId).Distinct().Count() >= events,
+    /// <summary>
+    /// Until the platform has acknowledged <paramref name="events"/> events and, given the database, the relay has
+    /// recorded them delivered: the platform answers before the relay commits, and a relay stopped in between
+    /// rightly leaves the event to be sent again.
+    /// </summary>
+    private static async Task WaitForAllAsync(FakeDataPlatform platform, int events, string? database = null)
+    {
+        await platform.WaitUntilAsync(r => r.Where(x => x.Acknowledged).Select(x => x.Event.EventId).Distinct().Count() >= events,
             DeliveryDeadline, $"{events} events acknowledged");
+        if (database is not null)
+        {
+            var sql = new Sql(database);
+            await Eventually.TrueAsync(async () => await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NOT NULL") >= events,
+                DeliveryDeadline, $"{events} events recorded as delivered");
+        }
+    }
 
     private static async Task WaitAsync(Func<bool> condition, string what)
     {
