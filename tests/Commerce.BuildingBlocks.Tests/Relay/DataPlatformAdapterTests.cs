@@ -63,6 +63,7 @@ public sealed class DataPlatformAdapterTests
         probe.Stop();
         var settings = RelayInstance.Settings(null);
         settings["Commerce:DataPlatform:Url"] = $"http://127.0.0.1:{port}/events";
+        settings["Commerce:DataPlatform:Timeout"] = "00:00:10";
         await using var instance = RelayInstance.Create("Host=unused", settings);
 
         var result = await instance.Services.GetRequiredService<IDataPlatform>().DeliverAsync(Sample, CancellationToken.None);

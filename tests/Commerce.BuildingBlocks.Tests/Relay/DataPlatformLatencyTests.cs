@@ -9,8 +9,8 @@ using Xunit.Abstractions;
 namespace Commerce.BuildingBlocks.Tests.Relay;
 
 /// <summary>
-/// The command path and the platform, through the real host over HTTP: Checkout (Flow B) and ChargePoints commit
-/// their events through the same outbox, and the host's own relay sends them.
+/// The command path and the platform, through the real host over HTTP: orders (Checkout, and PlaceOrder then
+/// PayOrder) and ChargePoints commit their events through the same outbox, and the host's own relay sends them.
 /// </summary>
 public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHelper output) : IClassFixture<DataPlatformApp>
 {
@@ -97,6 +97,27 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
             Assert.Equal(26, firstAcknowledgements.Count);
             Assert.Equal(firstAcknowledgements.Select(LedgerEntryId).Order(), firstAcknowledgements.Select(LedgerEntryId));
         }
+    }
+
+    [Fact]
+    public async Task A_placed_then_paid_order_reaches_the_platform_as_OrderPlaced_then_OrderPaid_each_with_the_whole_order()
+    {
+        app.Platform.Heal();
+        var productId = await NewProductAsync();
+        var client = (await MembersWithPointsAsync(1)).Clients[0];
+
+        var placed = await (await client.PostAsJsonAsync("/api/orders", new { items = new[] { new { productId, quantity = 2 } } }))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        var orderId = placed.GetProperty("id").GetInt64();
+        (await client.PostAsync($"/api/orders/{orderId}/payment", null)).EnsureSuccessStatusCode();
+
+        var stream = $"order-{orderId}";
+        await app.Platform.WaitUntilAsync(r => r.Count(x => x.Acknowledged && x.Event.StreamId == stream) == 2, TimeSpan.FromSeconds(10), "both order events");
+        var events = app.Platform.Requests.Where(x => x.Acknowledged && x.Event.StreamId == stream).Select(x => x.Event).ToList();
+        Assert.Equal(["OrderPlaced", "OrderPaid"], events.Select(e => e.Type));
+        Assert.True(events[0].Sequence < events[1].Sequence);
+        Assert.Equal(["PENDING_PAYMENT", "PAID"], events.Select(e => e.Payload.GetProperty("order").GetProperty("status").GetString()));
+        Assert.All(events, e => Assert.Equal(2, e.Payload.GetProperty("order").GetProperty("lines")[0].GetProperty("quantity").GetInt32()));
     }
 
     /// <summary>Sixty requests against a healthy platform, then sixty while it holds every delivery without an answer.</summary>
