@@ -44,7 +44,7 @@ public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp
         foreach (var mode in Enum.GetValues<FakePaymentGateway.Mode>())
         {
             app.Gateway.Behaviour = mode;
-            app.Gateway.Delay = mode == FakePaymentGateway.Mode.Slow ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(2);
+            app.Gateway.Delay = mode == FakePaymentGateway.Mode.Slow ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(5);
             var (member, order, _) = await PlacedOrderAsync();
             outcomes[mode] = (await app.ClientFor(member).PostAsync($"/api/orders/{order.Id}/payment", null)).StatusCode;
         }

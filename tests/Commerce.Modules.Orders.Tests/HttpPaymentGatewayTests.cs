@@ -14,7 +14,7 @@ public sealed class HttpPaymentGatewayTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _fake = await FakePaymentGateway.StartAsync();
-        _http = new HttpClient { BaseAddress = _fake.Url, Timeout = TimeSpan.FromMilliseconds(500) };
+        _http = new HttpClient { BaseAddress = _fake.Url, Timeout = TimeSpan.FromSeconds(2) };
         _gateway = new HttpPaymentGateway(_http, NullLogger<HttpPaymentGateway>.Instance);
     }
 
@@ -65,6 +65,7 @@ public sealed class HttpPaymentGatewayTests : IAsyncLifetime, IDisposable
     public async Task A_timeout_after_charging_is_unknown_and_the_status_check_then_says_approved()
     {
         _fake.Behaviour = FakePaymentGateway.Mode.TimeoutAfterCharge;
+        _fake.Delay = TimeSpan.FromSeconds(6);
         var payment = Payment();
 
         var answer = await _gateway.ApproveAsync(payment, CancellationToken.None);

@@ -36,7 +36,8 @@ public sealed class GatewayApp : OrdersApp, IAsyncLifetime
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(JobSettings)
     {
         ["Commerce:PaymentGateway:Url"] = Gateway.Url.ToString(),
-        ["Commerce:PaymentGateway:Timeout"] = "00:00:00.500",
+        // Generous for a loaded CI machine; the fake's "timeout after charge" waits longer still.
+        ["Commerce:PaymentGateway:Timeout"] = "00:00:02",
     };
 
     async Task IAsyncLifetime.InitializeAsync()

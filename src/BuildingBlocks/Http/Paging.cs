@@ -15,7 +15,7 @@ public static class Paging
     /// <summary>page ≥ 1 (and small enough that its offset fits), pageSize 1..100.</summary>
     public static void ValidPaging<T>(this AbstractValidator<T> validator, Func<T, int> page, Func<T, int> pageSize)
     {
-        validator.RuleFor(x => page(x)).InclusiveBetween(1, 100_000).OverridePropertyName("page");
-        validator.RuleFor(x => pageSize(x)).InclusiveBetween(1, MaxPageSize).OverridePropertyName("pageSize");
+        validator.RuleFor(x => page(x)).InclusiveBetween(1, 100_000).OverridePropertyName("page").WithName("page");
+        validator.RuleFor(x => pageSize(x)).InclusiveBetween(1, MaxPageSize).OverridePropertyName("pageSize").WithName("pageSize");
     }
 }

@@ -77,6 +77,8 @@ public sealed record PaymentView(
 /// <summary>Every order state change reaches the data platform with the whole order (lines, amounts, coupons, payment).</summary>
 public abstract record OrderEvent(OrderView Order) : IIntegrationEvent
 {
+    // The stream is the envelope's business (the relay sends it alongside); the payload carries the order itself.
+    [System.Text.Json.Serialization.JsonIgnore]
     public string StreamId => $"order-{Order.Id}";
 }
 

@@ -17,6 +17,8 @@ public sealed record ChargeResult(long LedgerEntryId, long Amount, long Balance,
 
 public sealed record PointsCharged(long MemberId, long LedgerEntryId, long Amount, long Balance, DateTimeOffset ChargedAt) : IIntegrationEvent
 {
+    // The stream is the envelope's business (the relay sends it alongside); the payload carries the charge itself.
+    [System.Text.Json.Serialization.JsonIgnore]
     public string StreamId => $"member-{MemberId}";
 }
 
