@@ -50,8 +50,10 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
         // Measured from the request's start, so it includes the command itself: an upper bound of commit-to-delivery.
         var timings = Timings.Of(lags);
         output.WriteLine($"Request start to platform acknowledgement, poll interval 30 s: {timings}");
-        Assert.True(timings.Max < 1_000, $"max {timings.Max} ms");
-        Assert.True(timings.P95 < 500, $"p95 {timings.P95} ms");
+        // Polling comes every 30 s here, so anything this fast was the wake-up after commit; the bounds leave room
+        // for a shared, loaded CI machine (an idle one shows p95 well under 100 ms).
+        Assert.True(timings.Max < 2_500, $"max {timings.Max} ms");
+        Assert.True(timings.P95 < 1_000, $"p95 {timings.P95} ms");
     }
 
     [Fact]
@@ -137,9 +139,10 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
     {
         // At least each stream's head was held; heads time out after 2 s and go again as the clock moves on.
         Assert.True(held >= 5, $"only {held} deliveries held while commands ran");
-        // A command that waited for the platform would take its 2 s timeout.
-        Assert.True(hanging.P95 < 500, $"p95 {hanging.P95} ms while the platform hangs");
-        Assert.True(hanging.P95 <= baseline.P95 * 2 + 100, $"p95 {hanging.P95} ms while hanging vs {baseline.P95} ms healthy");
+        // A command that waited for the platform would take at least its 2 s timeout: none did. The spread against the
+        // healthy run is generous because CI machines are shared and noisy; the timeout is the sharp line.
+        Assert.True(hanging.Max < 2_000, $"max {hanging.Max} ms while the platform hangs: a request waited for it");
+        Assert.True(hanging.P95 <= baseline.P95 * 3 + 250, $"p95 {hanging.P95} ms while hanging vs {baseline.P95} ms healthy");
     }
 
     /// <summary>
