@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Commerce.Modules.Catalog.Features.GetPopularProducts;
 using Xunit.Abstractions;
 
@@ -7,6 +8,9 @@ namespace Commerce.Modules.Catalog.Tests;
 /// <summary>
 /// Popular products over figures as a year of a busy shop leaves them: 1,000 products sold every day for 365 days
 /// (365,000 daily rows), about 1,000,000 units in any 30-day window, i.e. a million paid order lines of one unit.
+/// What is asserted is the work, which is deterministic: the query reads exactly the window's daily rows (days ×
+/// products) through the primary key, however many order lines there were. Times are printed, not asserted (a
+/// shared machine makes them noisy); the benchmark (BENCHMARKS.md) measures them.
 /// </summary>
 public sealed class PopularProductsPerformanceTests(UncachedCatalogHost host, ITestOutputHelper output) : IClassFixture<UncachedCatalogHost>
 {
@@ -21,7 +25,7 @@ public sealed class PopularProductsPerformanceTests(UncachedCatalogHost host, IT
         """;
 
     [Fact]
-    public async Task Popular_products_over_a_million_paid_lines_answer_in_well_under_50_ms()
+    public async Task Popular_products_over_a_million_paid_lines_read_only_the_windows_daily_figures()
     {
         var today = DateOnly.FromDateTime(host.Clock.GetUtcNow().UtcDateTime);
         await host.Sql.ExecuteAsync(SeedSql, new { Today = today });
@@ -31,9 +35,13 @@ public sealed class PopularProductsPerformanceTests(UncachedCatalogHost host, IT
 
         foreach (var (days, limit) in new[] { (30, 50), (3, 5) })
         {
-            var plan = await host.Sql.QueryAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + GetPopularProductsHandler.Sql,
-                new { From = today.AddDays(1 - days), To = today, Limit = limit });
+            var parameters = new { From = today.AddDays(1 - days), To = today, Limit = limit };
+            var plan = await host.Sql.QueryAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + GetPopularProductsHandler.Sql, parameters);
             output.WriteLine($"days={days} limit={limit}:\n{string.Join('\n', plan)}\n");
+            var scans = DailyFigureScans(await host.Sql.ScalarAsync<string>("EXPLAIN (ANALYZE, FORMAT JSON) " + GetPopularProductsHandler.Sql, parameters));
+            Assert.NotEmpty(scans);
+            Assert.DoesNotContain(scans, scan => scan.Type == "Seq Scan");
+            Assert.Equal(days * 1_000L, scans.Sum(scan => scan.Rows));
 
             await host.SendAsync(new GetPopularProducts(days, limit));
             var timings = new List<double>();
@@ -47,7 +55,32 @@ public sealed class PopularProductsPerformanceTests(UncachedCatalogHost host, IT
 
             timings.Sort();
             output.WriteLine($"days={days} limit={limit}: median {timings[10]:0.0} ms, max {timings[^1]:0.0} ms over 20 queries through the mediator");
-            Assert.True(timings[10] < 50, $"median {timings[10]:0.0} ms");
         }
+    }
+
+    /// <summary>The plan nodes that read catalog.product_sales_daily, with the rows they produced.</summary>
+    private static List<(string Type, long Rows)> DailyFigureScans(string planJson)
+    {
+        var scans = new List<(string, long)>();
+        void Walk(JsonElement node)
+        {
+            if (node.TryGetProperty("Relation Name", out var relation) && relation.GetString() == "product_sales_daily")
+            {
+                scans.Add((node.GetProperty("Node Type").GetString()!,
+                    (long)(node.GetProperty("Actual Rows").GetDouble() * node.GetProperty("Actual Loops").GetDouble())));
+            }
+
+            if (node.TryGetProperty("Plans", out var children))
+            {
+                foreach (var child in children.EnumerateArray())
+                {
+                    Walk(child);
+                }
+            }
+        }
+
+        using var document = JsonDocument.Parse(planJson);
+        Walk(document.RootElement[0].GetProperty("Plan"));
+        return scans;
     }
 }

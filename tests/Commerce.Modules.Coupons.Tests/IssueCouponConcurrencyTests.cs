@@ -20,7 +20,7 @@ public sealed class IssueCouponConcurrencyTests(CommerceApp app, ITestOutputHelp
     [Fact]
     public async Task Thousand_members_claiming_a_hundred_coupons_at_once_get_exactly_a_hundred()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 100));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 100));
         var members = await TestMembers.InsertAsync(app.Sql, 1_000);
         using var client = app.Anonymous();
 
@@ -42,7 +42,7 @@ public sealed class IssueCouponConcurrencyTests(CommerceApp app, ITestOutputHelp
     [Fact]
     public async Task One_member_claiming_fifty_times_at_once_gets_exactly_one_coupon()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 100));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 100));
         var member = await app.NewMemberAsync();
         using var client = app.Anonymous();
 
@@ -60,7 +60,7 @@ public sealed class IssueCouponConcurrencyTests(CommerceApp app, ITestOutputHelp
     [Fact]
     public async Task Raising_the_quantity_of_a_sold_out_campaign_makes_claims_work_again_at_once()
     {
-        var campaign = await app.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 50));
+        var campaign = await app.Services.SendAsync(TestCampaigns.Fixed(app.Clock.GetUtcNow(), quantity: 50));
         var members = await TestMembers.InsertAsync(app.Sql, 200);
         using var client = app.Anonymous();
         var first = await Concurrently.RunAsync(100, i => ClaimAsync(client, members[i].Id, campaign.Id));

@@ -48,13 +48,12 @@ public sealed class IssueCouponLockingTests(ShortLockTimeoutHost host) : IClassF
         await host.Sql.ExecuteAsync("UPDATE coupons.campaigns SET issued_count = 1 WHERE id = @Id", new { soldOut.Id });
         await using var holder = await LockCampaignAsync(campaign.Id, closed.Id, soldOut.Id);
 
-        var started = Stopwatch.GetTimestamp();
+        // A refusal that waited for the lock would end in the lock timeout (a PostgresException), not in its own code.
         var again = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new IssueCoupon(member.Id, campaign.Id)));
         var early = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new IssueCoupon(member.Id, closed.Id)));
         var none = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new IssueCoupon(member.Id, soldOut.Id)));
 
         Assert.Equal((CouponErrors.CouponAlreadyIssued, CouponErrors.CouponNotIssuable, CouponErrors.CouponSoldOut), (again.Code, early.Code, none.Code));
-        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(250), "A refusal waited for the row lock.");
     }
 
     /// <summary>Holds FOR UPDATE on the campaigns in an open transaction until disposed.</summary>

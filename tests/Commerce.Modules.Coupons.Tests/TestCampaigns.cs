@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Commerce.Modules.Coupons.Tests;
 
-/// <summary>Campaign commands with sensible defaults around a given time, and a way to send requests into a running app.</summary>
+/// <summary>Campaign commands with sensible defaults around a given time.</summary>
 internal static class TestCampaigns
 {
     /// <summary>A FIXED 1,000 won ORDER campaign of 100 coupons, open from an hour ago for a week, valid 30 days after issue.</summary>
@@ -20,25 +20,4 @@ internal static class TestCampaigns
     public static CreateCampaign ForProduct(DateTimeOffset now, long productId, long value = 2_000) =>
         new("Product coupon", CouponTerms.Fixed, value, CouponTerms.TargetProduct, 100, now.AddHours(-1), now.AddDays(7),
             ProductId: productId, MinOrderAmount: 5_000, ValidDays: 7);
-
-    /// <summary>
-    /// Moves coupon ids far above campaign ids (once per database), so a snapshot never shows a coupon and a campaign
-    /// under one placeholder just because their numbers happen to match in this run's order.
-    /// </summary>
-    public static Task SeparateCouponIdsAsync(this Sql sql) => sql.ExecuteAsync("""
-        SELECT setval('coupons.issued_coupons_id_seq', 1000000)
-        WHERE (SELECT last_value FROM coupons.issued_coupons_id_seq) < 1000000
-        """);
-
-    public static async Task<TResponse> SendAsync<TResponse>(this CommerceApp app, IRequest<TResponse> request)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-}
-
-internal static class TestTime
-{
-    /// <summary>PostgreSQL keeps microseconds; the test clock has 100 ns ticks.</summary>
-    public static DateTimeOffset ToDbPrecision(this DateTimeOffset time) => new(time.Ticks - time.Ticks % 10, time.Offset);
 }

@@ -47,33 +47,10 @@ public class ModuleHost : IAsyncLifetime
     }
 
     /// <summary>Sends one request in its own scope, as one HTTP request would.</summary>
-    public async Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
+    public Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request) => Services.SendAsync(request);
 
-    /// <summary>Runs <paramref name="work"/> with a scope whose DbSession holds an open transaction, then rolls back or commits.</summary>
-    public async Task<T> InTransactionAsync<T>(Func<IServiceProvider, Task<T>> work, bool commit = true)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        var session = scope.ServiceProvider.GetRequiredService<DbSession>();
-        await session.BeginAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), CancellationToken.None);
-        try
-        {
-            var result = await work(scope.ServiceProvider);
-            if (commit)
-            {
-                await session.CommitAsync(CancellationToken.None);
-            }
-
-            return result;
-        }
-        finally
-        {
-            await session.RollbackAsync();
-        }
-    }
+    /// <summary>Runs <paramref name="work"/> with a scope whose DbSession holds an open transaction, then commits or rolls back.</summary>
+    public Task<T> InTransactionAsync<T>(Func<IServiceProvider, Task<T>> work, bool commit = true) => Services.InTransactionAsync(work, commit);
 
     public async Task DisposeAsync()
     {
