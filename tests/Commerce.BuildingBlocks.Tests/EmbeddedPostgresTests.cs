@@ -97,6 +97,23 @@ public sealed class EmbeddedPostgresTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Missing_server_binaries_are_one_clear_error_naming_the_install_command()
+    {
+        var error = Assert.Throws<PostgresNotFoundException>(() => EmbeddedPostgres.FindBinaries(null, ["/nonexistent/bin"]));
+
+        Assert.Contains("apt-get install -y postgresql", error.Message);
+        Assert.Contains("ConnectionStrings__Commerce", error.Message);
+    }
+
+    [Fact]
+    public void A_configured_binary_directory_without_the_server_is_refused_by_name()
+    {
+        var error = Assert.Throws<PostgresNotFoundException>(() => EmbeddedPostgres.FindBinaries("/nonexistent/bin", []));
+
+        Assert.Contains("/nonexistent/bin", error.Message);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

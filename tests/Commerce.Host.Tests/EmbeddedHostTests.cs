@@ -18,12 +18,21 @@ public sealed class EmbeddedHostTests : IDisposable
     private static async Task<HttpStatusCode> LoginAsync(HostProcess host, string email) =>
         (await host.CreateClient().PostAsJsonAsync("/api/auth/token", new { email, password = "Secret-pass-1" })).StatusCode;
 
+    private static async Task<HttpStatusCode> MeAsync(HostProcess host, string token)
+    {
+        using var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return (await client.GetAsync("/api/me")).StatusCode;
+    }
+
     [Fact]
     public async Task A_host_killed_with_kill_9_starts_again_on_its_data_and_a_clean_stop_stops_the_database()
     {
         var first = await StartAsync();
         var signUp = await first.CreateClient().PostAsJsonAsync("/api/members", new { name = "Kept", email = "kept@test.local", password = "Secret-pass-1" });
         Assert.Equal(HttpStatusCode.Created, signUp.StatusCode);
+        var login = await first.CreateClient().PostAsJsonAsync("/api/auth/token", new { email = "kept@test.local", password = "Secret-pass-1" });
+        var token = (await login.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["accessToken"]!.GetValue<string>();
         await first.KillAsync();
         var pidFile = Path.Combine(_dataDirectory, "postgres", "postmaster.pid");
         Assert.True(File.Exists(pidFile), "the killed host left its database running");
@@ -32,6 +41,8 @@ public sealed class EmbeddedHostTests : IDisposable
         {
             Assert.Equal(HttpStatusCode.OK, (await second.CreateClient().GetAsync("/health/ready")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, await LoginAsync(second, "kept@test.local"));
+            // The token key ring lives in the database: a token from before the crash still opens the API.
+            Assert.Equal(HttpStatusCode.OK, await MeAsync(second, token));
             Assert.Contains("left running", second.Output);
             await second.StopAsync();
         }

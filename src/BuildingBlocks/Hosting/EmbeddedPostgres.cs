@@ -147,18 +147,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await PgCtlRawAsync("stop", ["-w", "-m", "immediate"]);
     }
 
-    internal static string FindBinaries(string? configured)
+    internal static string FindBinaries(string? configured) => FindBinaries(configured, DefaultSearchPath());
+
+    private static List<string> DefaultSearchPath()
     {
-        static bool HasServer(string directory) =>
-            File.Exists(Path.Combine(directory, "pg_ctl")) && File.Exists(Path.Combine(directory, "initdb"));
-
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            return HasServer(configured)
-                ? configured
-                : throw new PostgresNotFoundException($"Commerce:Postgres:BinDirectory is '{configured}', but initdb and pg_ctl are not there.");
-        }
-
         var candidates = new List<string>();
         if (Directory.Exists("/usr/lib/postgresql"))
         {
@@ -170,7 +162,22 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
         candidates.AddRange((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
         candidates.AddRange(["/usr/local/pgsql/bin", "/usr/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin"]);
-        return candidates.FirstOrDefault(HasServer)
+        return candidates;
+    }
+
+    internal static string FindBinaries(string? configured, IEnumerable<string> searchPath)
+    {
+        static bool HasServer(string directory) =>
+            File.Exists(Path.Combine(directory, "pg_ctl")) && File.Exists(Path.Combine(directory, "initdb"));
+
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return HasServer(configured)
+                ? configured
+                : throw new PostgresNotFoundException($"Commerce:Postgres:BinDirectory is '{configured}', but initdb and pg_ctl are not there.");
+        }
+
+        return searchPath.FirstOrDefault(HasServer)
             ?? throw new PostgresNotFoundException(
                 "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them with " +
                 "'sudo apt-get update && sudo apt-get install -y postgresql' (./build.sh does this for you), " +
