@@ -29,6 +29,9 @@ public static class CommerceBuildingBlocks
         services.TryAddSingleton<TimeProvider>(DatabaseClock.Instance);
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section))
+            .Validate(o => o.IsValid, $"{RateLimitOptions.Section}: every PermitLimit and Window must be positive.")
+            .ValidateOnStart();
 
         services.AddSingleton(_ =>
         {

@@ -7,6 +7,7 @@ using Commerce.Host.Errors;
 using Commerce.Host.Health;
 using Commerce.Host.Logging;
 using Commerce.Host.OpenApi;
+using Commerce.Host.RateLimiting;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
@@ -58,6 +59,7 @@ internal static class CommerceHttp
             }
         });
         services.AddExceptionHandler<ProblemMapper>();
+        services.AddCommerceRateLimits();
 
         services.AddCommerceOpenApi();
         services.AddHealthChecks()
@@ -75,6 +77,8 @@ internal static class CommerceHttp
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: member policies partition by the authenticated member.
+        app.UseRateLimiter();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(options =>
@@ -96,7 +100,7 @@ internal static class CommerceHttp
         405 => "METHOD_NOT_ALLOWED",
         413 => "PAYLOAD_TOO_LARGE",
         415 => "UNSUPPORTED_MEDIA_TYPE",
-        429 => "RATE_LIMITED",
+        429 => ErrorCodes.RateLimited,
         503 => ErrorCodes.DatabaseUnavailable,
         _ => ErrorCodes.Internal,
     };

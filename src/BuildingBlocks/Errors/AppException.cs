@@ -28,4 +28,10 @@ public class AppException(int status, string code, string detail) : Exception(de
     public static AppException Forbidden(string code, string detail) => new(403, code, detail);
 
     public static AppException Unauthorized(string code, string detail) => new(401, code, detail);
+
+    /// <summary>429; the Host sends <paramref name="retryAfter"/> (whole seconds, rounded up) as the Retry-After header.</summary>
+    public static AppException TooManyRequests(string code, string detail, TimeSpan retryAfter) =>
+        new AppException(429, code, detail).With("retryAfter", RetryAfterSeconds(retryAfter));
+
+    public static long RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
 }

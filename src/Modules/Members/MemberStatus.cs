@@ -11,6 +11,7 @@ internal static class MemberErrors
     public const string EmailTaken = "EMAIL_TAKEN";
     public const string InvalidCredentials = "INVALID_CREDENTIALS";
     public const string MemberNotFound = "MEMBER_NOT_FOUND";
+    public const string LoginLocked = "LOGIN_LOCKED";
 }
 
 /// <summary>A member as the API shows it; never carries the password hash.</summary>

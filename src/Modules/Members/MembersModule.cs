@@ -20,6 +20,11 @@ public static class MembersModule
     {
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
         services.AddOptions<DemoDataOptions>().Bind(configuration.GetSection(DemoDataOptions.Section));
+        services.AddOptions<LoginLockoutOptions>().Bind(configuration.GetSection(LoginLockoutOptions.Section))
+            .Validate(o => o.IsValid, $"{LoginLockoutOptions.Section}: MaxFailures 2..1000 and positive durations.")
+            .ValidateOnStart();
+        services.AddSingleton<LoginEmailLimiter>();
+        services.AddHostedService<LoginAttemptCleanup>();
         services.AddSingleton<IStartupTask, SeedAccounts>();
         services.AddSingleton<IAuthorizationHandler, ActiveMemberHandler>();
         services.AddAuthorizationBuilder()

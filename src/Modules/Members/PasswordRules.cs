@@ -14,6 +14,22 @@ internal static class PasswordRules
         .Length(MinLength, MaxLength)
         .Must(p => p.Any(char.IsLetter) && p.Any(char.IsDigit)).WithMessage("The password must contain letters and digits.")
         .Must(p => p.Distinct().Count() >= 5).WithMessage("The password must use at least 5 different characters.");
+
+    /// <summary>The same rules for passwords that come from settings (the admin and demo accounts): why it is too weak, or null.</summary>
+    public static string? Weakness(string password)
+    {
+        var result = Validator.Validate(password);
+        return result.IsValid ? null : string.Join(" ", result.Errors.Select(e => e.ErrorMessage));
+    }
+
+    private static readonly InlineValidator<string> Validator = CreateValidator();
+
+    private static InlineValidator<string> CreateValidator()
+    {
+        var validator = new InlineValidator<string>();
+        validator.RuleFor(p => p).StrongPassword().OverridePropertyName("Password");
+        return validator;
+    }
 }
 
 /// <summary>Shared by sign-up and seeding; the same hasher verifies logins.</summary>

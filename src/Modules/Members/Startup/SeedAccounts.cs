@@ -30,9 +30,9 @@ internal sealed class SeedAccounts(
         var settings = admin.Value;
         if (!string.IsNullOrWhiteSpace(settings.Email) && !string.IsNullOrEmpty(settings.Password))
         {
-            if (settings.Password.Length < PasswordRules.MinLength)
+            if (PasswordRules.Weakness(settings.Password) is { } weakness)
             {
-                throw new InvalidOperationException($"Commerce:Admin:Password must have at least {PasswordRules.MinLength} characters.");
+                throw new InvalidOperationException($"Commerce:Admin:Password is too weak: {weakness}");
             }
 
             if (await InsertAsync(connection, settings.Name, settings.Email, settings.Password, Roles.Admin, ct))
@@ -55,6 +55,15 @@ internal sealed class SeedAccounts(
         if (others > 0)
         {
             return;
+        }
+
+        // All checked before any is created, so a weak one leaves no half-seeded set behind.
+        foreach (var member in demo.Value.Members)
+        {
+            if (PasswordRules.Weakness(member.Password) is { } weakness)
+            {
+                throw new InvalidOperationException($"Commerce:DemoData:Members: the password of {member.Email} is too weak: {weakness}");
+            }
         }
 
         foreach (var member in demo.Value.Members)

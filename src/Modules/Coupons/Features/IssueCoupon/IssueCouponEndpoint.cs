@@ -14,13 +14,14 @@ internal static class IssueCouponEndpoint
     public static void Map(IEndpointRouteBuilder app) => app
         .MapPost("/api/coupons/{campaignId:long}/issue", Handle)
         .RequireAuthorization(Policies.Member)
+        .RequireRateLimiting(RateLimitPolicies.IssueCoupon)
         .WithTags("Coupons")
         .WithSummary("Claim a campaign's coupon (first come, first served)")
         .WithDescription("Issues one coupon of the campaign to the signed-in member. 409 COUPON_SOLD_OUT when none is left, " +
                          "409 COUPON_ALREADY_ISSUED for a second claim (one per member), 422 COUPON_NOT_ISSUABLE outside the issue window, " +
                          "404 CAMPAIGN_NOT_FOUND. A retry is safe: it can never issue a second coupon.")
         .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
-            StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+            StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests);
 
     private static async Task<Created<CouponResponse>> Handle(long campaignId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Created("/api/me/coupons", await mediator.Send(new IssueCoupon(user.MemberId(), campaignId), ct));

@@ -4,10 +4,14 @@ using Commerce.BuildingBlocks.Mediation;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Commerce.Modules.Members.Features.Login;
 
-public sealed record Login(string Email, string Password) : ICommand<LoginResult>;
+/// <summary>Email and password for the member's id and role. <paramref name="Client"/> is the caller's address
+/// (the endpoint passes it): failed attempts lock an email for that address only.</summary>
+public sealed record Login(string Email, string Password, string? Client = null) : ICommand<LoginResult>;
 
 public sealed record LoginResult(long MemberId, string Role);
 
@@ -17,26 +21,77 @@ internal sealed class LoginValidator : AbstractValidator<Login>
     {
         RuleFor(c => c.Email).NotEmpty().MaximumLength(254);
         RuleFor(c => c.Password).NotEmpty().MaximumLength(PasswordRules.MaxLength);
+        RuleFor(c => c.Client).MaximumLength(100);
     }
 }
 
-internal sealed class LoginHandler(DbSession session) : IRequestHandler<Login, LoginResult>
+internal sealed class LoginHandler(DbSession session, NpgsqlDataSource dataSource, IOptions<LoginLockoutOptions> lockout, TimeProvider clock)
+    : IRequestHandler<Login, LoginResult>
 {
     // Hashing a password nobody has: an unknown email costs as much time as a wrong password, so response
     // times do not tell which addresses have accounts.
     private static readonly Lazy<string> DecoyHash = new(() => MemberPasswordHasher.Hash("decoy-password-0"));
 
+    // Every attempt counts until the right password ends the count, so parallel guesses cannot all slip in before
+    // the lock: the row lock of this upsert lines them up and exactly MaxFailures of them are checked. A running
+    // count (no lock has ended it, first attempt inside the window) goes up; otherwise a new count starts. While
+    // locked nothing changes, so attempts during a lock never make it longer.
+    private const string CountAttemptSql = """
+        INSERT INTO members.login_attempts AS a (email, client, failures, counting_since)
+        VALUES (@Email, @Client, 1, @Now)
+        ON CONFLICT (email, client) DO UPDATE SET
+            failures       = CASE WHEN a.locked_until IS NULL AND a.counting_since > @CountFrom THEN a.failures + 1 ELSE 1 END,
+            counting_since = CASE WHEN a.locked_until IS NULL AND a.counting_since > @CountFrom THEN a.counting_since ELSE @Now END,
+            locked_until   = CASE WHEN a.locked_until IS NULL AND a.counting_since > @CountFrom AND a.failures + 1 >= @MaxFailures
+                                  THEN @LockedUntil END
+        WHERE a.locked_until IS NULL OR a.locked_until <= @Now
+        RETURNING failures
+        """;
+
+    private const string LockedUntilSql = "SELECT locked_until FROM members.login_attempts WHERE email = @Email AND client = @Client";
+
     private const string FindSql = """
         SELECT id, password_hash, role, status FROM members.members WHERE lower(email) = lower(@Email)
         """;
 
+    private const string EndCountSql = "DELETE FROM members.login_attempts WHERE email = @Email AND client = @Client";
+
     public async Task<LoginResult> Handle(Login command, CancellationToken ct)
     {
-        var member = await session.Connection.QuerySingleOrDefaultAsync<Account>(session.Command(FindSql, new { Email = command.Email.Trim() }, ct));
+        var now = clock.GetUtcNow();
+        var settings = lockout.Value;
+        var key = new { Email = command.Email.Trim().ToLowerInvariant(), Client = command.Client ?? "" };
+
+        // 1. Count the attempt, committed at once on a connection of its own: a refused login rolls the command
+        //    back, and its attempt must still count. A locked email (known or not) is refused without a check.
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        {
+            var counted = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(CountAttemptSql, new
+            {
+                key.Email,
+                key.Client,
+                Now = now,
+                CountFrom = now - settings.FailureWindow,
+                settings.MaxFailures,
+                LockedUntil = now + settings.Duration,
+            }, cancellationToken: ct));
+            if (counted is null)
+            {
+                var lockedUntil = await connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(new CommandDefinition(LockedUntilSql, key, cancellationToken: ct));
+                throw AppException.TooManyRequests(MemberErrors.LoginLocked, "Too many failed logins for this email; try again later.",
+                    lockedUntil is { } until && until > now ? until - now : TimeSpan.FromSeconds(1));
+            }
+        }
+
+        // 2. The password, checked against a decoy hash when the email has no account.
+        var member = await session.Connection.QuerySingleOrDefaultAsync<Account>(session.Command(FindSql, key, ct));
         if (!MemberPasswordHasher.Verify(member?.PasswordHash ?? DecoyHash.Value, command.Password) || member is null)
         {
             throw AppException.Unauthorized(MemberErrors.InvalidCredentials, "The email or password is wrong.");
         }
+
+        // 3. The right password ends the count.
+        await session.Connection.ExecuteAsync(session.Command(EndCountSql, key, ct));
 
         return member.Status == MemberStatus.Active
             ? new LoginResult(member.Id, member.Role)

@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using Commerce.BuildingBlocks.Http;
+using Commerce.BuildingBlocks.Security;
 using MediatR;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Commerce.Modules.Members.Features.Login;
@@ -16,15 +18,20 @@ internal static class LoginEndpoint
     public static void Map(IEndpointRouteBuilder app) => app
         .MapPost("/api/auth/token", Handle)
         .AllowAnonymous()
+        .RequireRateLimiting(RateLimitPolicies.Login)
         .WithTags("Members")
         .WithSummary("Log in")
-        .WithDescription("Exchanges email and password for a bearer token. Send it as 'Authorization: Bearer <accessToken>'.")
+        .WithDescription("Exchanges email and password for a bearer token. Send it as 'Authorization: Bearer <accessToken>'. " +
+                         "Five wrong passwords for one email from one address lock that email for that address for five minutes " +
+                         "(429 LOGIN_LOCKED with Retry-After); attempts are also rate limited per address and per email (429 RATE_LIMITED).")
         .Produces<AccessTokenResponse>()
-        .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
+        .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+            StatusCodes.Status429TooManyRequests);
 
-    private static async Task<SignInHttpResult> Handle(LoginRequest body, IMediator mediator, CancellationToken ct)
+    private static async Task<SignInHttpResult> Handle(LoginRequest body, HttpContext http, [FromServices] LoginEmailLimiter limiter, IMediator mediator, CancellationToken ct)
     {
-        var result = await mediator.Send(new Login(body.Email, body.Password), ct);
+        limiter.Acquire(body.Email);
+        var result = await mediator.Send(new Login(body.Email, body.Password, http.Connection.RemoteIpAddress?.ToString()), ct);
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, result.MemberId.ToString()), new Claim(ClaimTypes.Role, result.Role)],
             BearerTokenDefaults.AuthenticationScheme);

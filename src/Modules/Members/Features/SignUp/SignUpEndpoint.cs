@@ -1,4 +1,5 @@
 using Commerce.BuildingBlocks.Http;
+using Commerce.BuildingBlocks.Security;
 using MediatR;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,10 +15,11 @@ internal static class SignUpEndpoint
     public static void Map(IEndpointRouteBuilder app) => app
         .MapPost("/api/members", Handle)
         .AllowAnonymous()
+        .RequireRateLimiting(RateLimitPolicies.SignUp)
         .WithTags("Members")
         .WithSummary("Sign up")
         .WithDescription("Creates a member account. The email must be unused (case-insensitive); the password needs at least 10 characters with letters and digits.")
-        .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
 
     private static async Task<Created<MemberResponse>> Handle(SignUpRequest body, IMediator mediator, CancellationToken ct)
     {

@@ -17,11 +17,13 @@ internal static class ChargePointsEndpoint
     public static void Map(IEndpointRouteBuilder app) => app
         .MapPost("/api/me/points/charge", Handle)
         .RequireAuthorization(Policies.Member)
+        .RequireRateLimiting(RateLimitPolicies.ChargePoints)
         .WithIdempotencyKey()
         .WithTags("Points")
         .WithSummary("Charge prepaid points")
         .WithDescription("Adds 1..1,000,000 won of points (configurable); the balance may not exceed 10,000,000 (409 BALANCE_LIMIT_EXCEEDED).")
-        .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict);
+        .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status409Conflict,
+            StatusCodes.Status429TooManyRequests);
 
     private static async Task<Ok<ChargeResult>> Handle(
         ChargePointsRequest body,

@@ -1,0 +1,56 @@
+using Commerce.BuildingBlocks.Hosting;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Commerce.Modules.Members.Features.Login;
+
+/// <summary>
+/// <c>Commerce:Members:Lockout</c>: <see cref="MaxFailures"/> attempts without the right password within
+/// <see cref="FailureWindow"/>, from one client address for one email, lock that pair for <see cref="Duration"/>.
+/// </summary>
+public sealed class LoginLockoutOptions
+{
+    public const string Section = "Commerce:Members:Lockout";
+
+    public int MaxFailures { get; set; } = 5;
+
+    public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    internal bool IsValid => MaxFailures is >= 2 and <= 1_000 && Duration > TimeSpan.Zero && FailureWindow > TimeSpan.Zero && CleanupInterval > TimeSpan.Zero;
+}
+
+/// <summary>Deletes the attempt rows whose next attempt would start a new count anyway (the lock ended, or the count
+/// is older than the window), so the table holds only counts that still matter. Safe on several instances.</summary>
+internal sealed class LoginAttemptCleanup(IServiceScopeFactory scopes, IOptions<LoginLockoutOptions> options, TimeProvider clock, ILogger<LoginAttemptCleanup> logger)
+    : PeriodicJob(scopes, logger)
+{
+    private const string DeleteSql = """
+        DELETE FROM members.login_attempts
+        WHERE locked_until <= @Now OR (locked_until IS NULL AND counting_since <= @CountFrom)
+        """;
+
+    protected override TimeSpan Interval => options.Value.CleanupInterval;
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var deleted = await DeleteFinishedAsync(services.GetRequiredService<NpgsqlDataSource>(), ct);
+        if (deleted > 0)
+        {
+            logger.LogInformation("Removed {Count} finished login attempt counts", deleted);
+        }
+    }
+
+    internal async Task<int> DeleteFinishedAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { Now = now, CountFrom = now - options.Value.FailureWindow }, cancellationToken: ct));
+    }
+}
