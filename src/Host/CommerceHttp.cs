@@ -58,6 +58,7 @@ internal static class CommerceHttp
                 problem.Extensions["code"] = DefaultCode(problem.Status ?? context.HttpContext.Response.StatusCode);
             }
         });
+        services.AddSingleton<IProblemDetailsWriter, ProblemDetailsForAnyAccept>();
         services.AddExceptionHandler<ProblemMapper>();
         services.AddCommerceRateLimits();
 
@@ -79,8 +80,10 @@ internal static class CommerceHttp
         app.UseAuthorization();
         // After authorization: member policies partition by the authenticated member.
         app.UseRateLimiter();
+        app.UseMiddleware<Utf8JsonBodies>();
 
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // Only the one document: an unknown name is a plain 404 problem, not the OpenAPI endpoint's text answer.
+        app.MapOpenApi("/openapi/{documentName:regex(^v1$)}.json");
         app.UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint("/openapi/v1.json", "Commerce v1");
