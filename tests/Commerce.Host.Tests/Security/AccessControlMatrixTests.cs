@@ -1,0 +1,200 @@
+using System.Net.Http.Headers;
+using Commerce.Modules.Orders;
+using Commerce.Modules.Orders.Features.PlaceOrder;
+using Commerce.Testing;
+
+namespace Commerce.Host.Tests.Security;
+
+/// <summary>
+/// Every endpoint × every kind of caller, with the exact answer each gets. Each request is valid for its caller and
+/// built afresh for its cell (a new order to cancel, a new campaign to claim), so a cell shows only who may do what.
+/// The table must name exactly the endpoints the host maps: a new endpoint fails this test until its row is added.
+/// </summary>
+public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<CommerceApp>
+{
+    private const string Unauthenticated = "401 UNAUTHENTICATED";
+    private const string Forbidden = "403 FORBIDDEN";
+    private const string NotAMember = "403 NOT_A_MEMBER";
+    private const string NoSuchOrder = "404 ORDER_NOT_FOUND";
+    private const string BadCredentials = "401 INVALID_CREDENTIALS";
+
+    public enum Caller
+    {
+        Anonymous,
+        Member,
+        OtherMember,
+        Admin,
+        Disabled,
+    }
+
+    private sealed record Row(string Endpoint, Func<Scene, Caller, Task<HttpRequestMessage>> Request, params string[] Answers)
+    {
+        public string Expected(Caller caller) => Answers[(int)caller];
+    }
+
+    // "Member" owns the orders the order rows use; "other member" is any other active member.
+    private static readonly Row[] Table =
+    [
+        //                                                             anonymous          member     other member  admin        disabled
+        new("POST /api/members", (_, _) => Post("/api/members", new { name = "New", email = Scene.NewEmail(), password = "Secret-pass-1" }),
+                                                                       "201",             "201",     "201",        "201",       "201"),
+        new("POST /api/auth/token", (s, c) => Post("/api/auth/token", s.CredentialsOf(c)),
+                                                                       BadCredentials,    "200",     "200",        "200",       NotAMember),
+        new("GET /api/me", (_, _) => Get("/api/me"),                   Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("PUT /api/admin/members/{memberId:long}/status", async (s, _) => await Put($"/api/admin/members/{await s.NewMemberAsync()}/status", new { status = "DISABLED" }),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+
+        new("POST /api/me/points/charge", (_, _) => Post("/api/me/points/charge", new { amount = 1_000 }),
+                                                                       Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("GET /api/me/points", (_, _) => Get("/api/me/points"),     Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("GET /api/me/points/history", (_, _) => Get("/api/me/points/history"),
+                                                                       Unauthenticated,   "200",     "200",        "200",       NotAMember),
+
+        new("GET /api/products", (_, _) => Get("/api/products"),       "200",             "200",     "200",        "200",       "200"),
+        new("GET /api/products/{productId:long}", (s, _) => Get($"/api/products/{s.Product}"),
+                                                                       "200",             "200",     "200",        "200",       "200"),
+        new("GET /api/products/popular", (_, _) => Get("/api/products/popular"),
+                                                                       "200",             "200",     "200",        "200",       "200"),
+        new("POST /api/admin/products", (_, _) => Post("/api/admin/products", new { name = "Lamp", price = 30_000 }),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "201",       NotAMember),
+        new("PATCH /api/admin/products/{productId:long}", (s, _) => Patch($"/api/admin/products/{s.Product}", new { price = 10_000 }),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+        new("POST /api/admin/products/{productId:long}/restock", (s, _) => Post($"/api/admin/products/{s.Product}/restock", new { quantity = 1 }),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+
+        new("GET /api/coupons", (_, _) => Get("/api/coupons"),         "200",             "200",     "200",        "200",       "200"),
+        new("GET /api/coupons/{campaignId:long}", async (s, _) => await Get($"/api/coupons/{await s.NewCampaignAsync()}"),
+                                                                       "200",             "200",     "200",        "200",       "200"),
+        new("POST /api/coupons/{campaignId:long}/issue", async (s, _) => await Post($"/api/coupons/{await s.NewCampaignAsync()}/issue"),
+                                                                       Unauthenticated,   "201",     "201",        "201",       NotAMember),
+        new("GET /api/me/coupons", (_, _) => Get("/api/me/coupons"),   Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("POST /api/admin/coupons", (s, _) => Post("/api/admin/coupons", s.NewCampaignBody()),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "201",       NotAMember),
+        new("PUT /api/admin/coupons/{campaignId:long}/quantity", async (s, _) => await Put($"/api/admin/coupons/{await s.NewCampaignAsync()}/quantity", new { totalQuantity = 500 }),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+
+        new("POST /api/orders", (s, _) => Post("/api/orders", s.Basket()),
+                                                                       Unauthenticated,   "201",     "201",        "201",       NotAMember),
+        new("POST /api/orders/checkout", (s, _) => Post("/api/orders/checkout", s.Basket()),
+                                                                       Unauthenticated,   "201",     "201",        "201",       NotAMember),
+        new("GET /api/me/orders", (_, _) => Get("/api/me/orders"),     Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("GET /api/orders/{orderId:long}", async (s, _) => await Get($"/api/orders/{await s.MembersPendingOrderAsync()}"),
+                                                                       Unauthenticated,   "200",     NoSuchOrder,  "200",       NotAMember),
+        new("POST /api/orders/{orderId:long}/payment", async (s, _) => await Post($"/api/orders/{await s.MembersPendingOrderAsync()}/payment"),
+                                                                       Unauthenticated,   "200",     NoSuchOrder,  NoSuchOrder, NotAMember),
+        new("POST /api/orders/{orderId:long}/cancel", async (s, _) => await Post($"/api/orders/{await s.MembersPendingOrderAsync()}/cancel"),
+                                                                       Unauthenticated,   "200",     NoSuchOrder,  NoSuchOrder, NotAMember),
+
+        new("ANY /health/live", (_, _) => Get("/health/live"),         "200",             "200",     "200",        "200",       "200"),
+        new("ANY /health/ready", (_, _) => Get("/health/ready"),       "200",             "200",     "200",        "200",       "200"),
+        new("GET /openapi/{documentName:regex(^v1$)}.json", (_, _) => Get("/openapi/v1.json"),
+                                                                       "200",             "200",     "200",        "200",       "200"),
+    ];
+
+    [Fact]
+    public async Task Every_endpoint_answers_every_kind_of_caller_exactly_as_the_table_says()
+    {
+        var mapped = ApiSurface.Of(app.Services).Select(e => e.Key).ToHashSet();
+        var listed = Table.Select(r => r.Endpoint).ToHashSet();
+        Assert.True(mapped.SetEquals(listed),
+            $"Not in the table: {string.Join(", ", mapped.Except(listed))}. In the table but not mapped: {string.Join(", ", listed.Except(mapped))}.");
+
+        var scene = await Scene.CreateAsync(app);
+        var wrong = new List<string>();
+        foreach (var row in Table)
+        {
+            foreach (var caller in Enum.GetValues<Caller>())
+            {
+                using var request = await row.Request(scene, caller);
+                request.Headers.Authorization = scene.TokenOf(caller) is { } token ? new AuthenticationHeaderValue("Bearer", token) : null;
+                using var response = await scene.Client.SendAsync(request);
+                var answer = await Answer(response);
+                if (answer != row.Expected(caller))
+                {
+                    wrong.Add($"{row.Endpoint} as {caller}: expected {row.Expected(caller)}, got {answer}");
+                }
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"{wrong.Count} of {Table.Length * 5} cells differ:\n{string.Join("\n", wrong)}");
+    }
+
+    private static Task<HttpRequestMessage> Get(string url) => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, url));
+
+    private static Task<HttpRequestMessage> Post(string url, object? body = null) => Send(HttpMethod.Post, url, body);
+
+    private static Task<HttpRequestMessage> Put(string url, object body) => Send(HttpMethod.Put, url, body);
+
+    private static Task<HttpRequestMessage> Patch(string url, object body) => Send(HttpMethod.Patch, url, body);
+
+    private static Task<HttpRequestMessage> Send(HttpMethod method, string url, object? body) =>
+        Task.FromResult(new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) });
+
+    private static async Task<string> Answer(HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        return status < 400 ? status.ToString() : $"{status} {(await response.JsonAsync())["code"]?.GetValue<string>()}";
+    }
+
+    private sealed record Credentials(string Email, string Password);
+
+    /// <summary>The callers, a product, and fresh state for the cells that use some up.</summary>
+    private sealed class Scene(CommerceApp app, TestMember member, TestMember other, TestMember admin, TestMember disabled, long product)
+    {
+        private static int _emails;
+
+        public HttpClient Client { get; } = app.Anonymous();
+
+        public long Product { get; } = product;
+
+        public static async Task<Scene> CreateAsync(CommerceApp app)
+        {
+            var members = await TestMembers.InsertAsync(app.Sql, 2);
+            var adminId = await app.Sql.ScalarAsync<long>("SELECT id FROM members.members WHERE email = @AdminEmail", new { CommerceApp.AdminEmail });
+            var admin = new TestMember(adminId, CommerceApp.AdminEmail, CommerceApp.AdminPassword, "admin");
+            foreach (var shopper in new[] { members[0], members[1], admin })
+            {
+                await app.Services.ChargeAsync(shopper.Id, 1_000_000);
+            }
+
+            var product = (await app.Services.NewProductAsync(5_000, 10_000)).Id;
+            return new Scene(app, members[0], members[1], admin, await app.NewMemberAsync(status: "DISABLED"), product);
+        }
+
+        public string? TokenOf(Caller caller) => caller switch
+        {
+            Caller.Member => app.TokenFor(member.Id),
+            Caller.OtherMember => app.TokenFor(other.Id),
+            Caller.Admin => app.TokenFor(admin.Id, "admin"),
+            Caller.Disabled => app.TokenFor(disabled.Id),
+            _ => null,
+        };
+
+        /// <summary>Each caller logs in as themselves; the anonymous caller with an address nobody has.</summary>
+        public Credentials CredentialsOf(Caller caller) => caller switch
+        {
+            Caller.Member => new(member.Email, member.Password),
+            Caller.OtherMember => new(other.Email, other.Password),
+            Caller.Admin => new(admin.Email, admin.Password),
+            Caller.Disabled => new(disabled.Email, disabled.Password),
+            _ => new("nobody@test.local", "Secret-pass-1"),
+        };
+
+        public static string NewEmail() => $"matrix{Interlocked.Increment(ref _emails)}@test.local";
+
+        public async Task<long> NewMemberAsync() => (await app.NewMemberAsync()).Id;
+
+        public async Task<long> NewCampaignAsync() => (await app.Services.NewCampaignAsync(app.Clock.GetUtcNow())).Id;
+
+        public async Task<long> MembersPendingOrderAsync() =>
+            (await app.Services.SendAsync(new PlaceOrder(member.Id, [new OrderItem(Product, 1)], []))).Id;
+
+        public object Basket() => new { items = new[] { new { productId = Product, quantity = 1 } }, couponIds = Array.Empty<long>() };
+
+        public object NewCampaignBody()
+        {
+            var now = app.Clock.GetUtcNow();
+            return new { name = "Matrix", discountType = "FIXED", discountValue = 1_000, target = "ORDER", totalQuantity = 100, startsAt = now, endsAt = now.AddDays(1), validDays = 7 };
+        }
+    }
+}
