@@ -73,7 +73,8 @@ internal static class OrderPricing
     {
         validator.RuleFor(c => items(c)).NotEmpty().Must(i => i.Count <= MaxLines)
             .WithMessage($"An order has 1 to {MaxLines} lines.").OverridePropertyName("items");
-        validator.RuleForEach(c => items(c)).ChildRules(item =>
+        // JSON binding enforces nullability on members but not on list elements: "items": [null] arrives as a null line.
+        validator.RuleForEach(c => items(c)).NotNull().WithMessage("An order line must not be null.").ChildRules(item =>
         {
             item.RuleFor(i => i.ProductId).GreaterThan(0);
             item.RuleFor(i => i.Quantity).InclusiveBetween(1, MaxQuantity);
@@ -82,7 +83,7 @@ internal static class OrderPricing
             .Must(i => i.GroupBy(x => x.ProductId).All(g => g.Sum(x => (long)x.Quantity) <= MaxQuantity))
             .WithMessage($"Lines of the same product are merged, and the merged quantity must be at most {MaxQuantity}.")
             .OverridePropertyName("items")
-            .When(c => items(c) is { Count: > 0 });
+            .When(c => items(c) is { Count: > 0 } lines && lines.All(line => line is not null));
         validator.RuleFor(c => couponIds(c)).Must(ids => ids!.Count <= MaxCoupons && ids.All(id => id > 0))
             .WithMessage($"At most {MaxCoupons} positive coupon ids.")
             .OverridePropertyName("couponIds")

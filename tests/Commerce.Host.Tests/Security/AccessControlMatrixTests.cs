@@ -85,6 +85,13 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
         new("POST /api/orders/{orderId:long}/cancel", async (s, _) => await Post($"/api/orders/{await s.MembersPendingOrderAsync()}/cancel"),
                                                                        Unauthenticated,   "200",     NoSuchOrder,  NoSuchOrder, NotAMember),
 
+        new("GET /api/admin/outbox/pending", (_, _) => Get("/api/admin/outbox/pending"),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+        new("GET /api/admin/outbox/dead-letters", (_, _) => Get("/api/admin/outbox/dead-letters"),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+        new("POST /api/admin/outbox/dead-letters/{id:guid}/requeue", async (s, _) => await Post($"/api/admin/outbox/dead-letters/{await s.NewDeadLetterAsync()}/requeue"),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+
         new("ANY /health/live", (_, _) => Get("/health/live"),         "200",             "200",     "200",        "200",       "200"),
         new("ANY /health/ready", (_, _) => Get("/health/ready"),       "200",             "200",     "200",        "200",       "200"),
         new("GET /openapi/{documentName:regex(^v1$)}.json", (_, _) => Get("/openapi/v1.json"),
@@ -188,6 +195,17 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
 
         public async Task<long> MembersPendingOrderAsync() =>
             (await app.Services.SendAsync(new PlaceOrder(member.Id, [new OrderItem(Product, 1)], []))).Id;
+
+        /// <summary>An event the relay gave up on, as if the data platform had refused it.</summary>
+        public async Task<Guid> NewDeadLetterAsync()
+        {
+            var id = Guid.NewGuid();
+            await app.Sql.ExecuteAsync("""
+                INSERT INTO platform.outbox (id, stream_id, type, version, occurred_at, payload, attempts, last_error, dead_lettered_at)
+                VALUES (@id, 'matrix', 'MatrixEvent', 1, now(), '{}', 1, 'HTTP 400 Bad Request', now())
+                """, new { id });
+            return id;
+        }
 
         public object Basket() => new { items = new[] { new { productId = Product, quantity = 1 } }, couponIds = Array.Empty<long>() };
 

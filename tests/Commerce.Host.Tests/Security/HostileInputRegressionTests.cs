@@ -90,6 +90,20 @@ public sealed class HostileInputRegressionTests(CommerceApp app) : IClassFixture
         Assert.Null(response.Content.Headers.ContentType);
     }
 
+    [Theory]
+    [InlineData("/api/orders")]
+    [InlineData("/api/orders/checkout")]
+    public async Task A_null_order_line_is_400_not_500(string url)
+    {
+        var product = await app.Services.NewProductAsync(1_000, 10);
+        var client = app.ClientFor(await app.NewMemberAsync());
+
+        var response = await client.PostRawAsync(url, $$"""{"items":[{"productId":{{product.Id}},"quantity":1},null],"couponIds":[]}""");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal("An order line must not be null.", (await response.JsonAsync())["errors"]!["items[1]"]![0]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task An_accept_header_that_names_json_keeps_the_usual_problem_details()
     {

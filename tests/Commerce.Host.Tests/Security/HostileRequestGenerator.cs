@@ -312,7 +312,9 @@ internal sealed partial class HostileRequestGenerator(SeededShop shop, Func<long
                 OtherMembersIds(draft);
                 break;
             case "wrong-type":
-                SetRaw(draft, Pick(Slots(draft.Body)), Pick(WrongTypes));
+                // List elements get their share: a null line slipped past binding once (items: [..., null]).
+                var elements = Slots(draft.Body).Where(slot => slot.Parent is JsonArray).ToArray();
+                SetRaw(draft, elements.Length > 0 && _random.Next(3) == 0 ? Pick(elements) : Pick(Slots(draft.Body)), Pick(WrongTypes));
                 break;
             case "missing-field":
                 Remove(Pick(Slots(draft.Body)), all: _random.Next(5) == 0, draft);
