@@ -16,8 +16,8 @@ internal static class ConnectionStringDefaults
         {
             // Npgsql's default of 100 per instance overruns PostgreSQL's max_connections (100 by default, 200 on the
             // embedded server) as soon as a second or third instance runs: in a coupon rush over three instances the
-            // server refused connections with 53300 "too many clients". A bounded pool makes a rush wait for a pooled
-            // connection instead, which is also faster: a 2-core server gains nothing from a hundred busy sessions.
+            // server refused connections with 53300 "too many clients". With a bounded pool a rush waits for a pooled
+            // connection instead (up to the connect timeout) and every request gets its answer.
             builder.MaxPoolSize = options.MaxPoolSize;
         }
 
