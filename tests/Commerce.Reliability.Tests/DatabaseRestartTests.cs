@@ -113,9 +113,8 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output) : IDisposable
             Assert.Equal((503, 200), (ready.Status, live.Status));
             Assert.True(ready.Elapsed < FailFast + FailFast, $"/health/ready took {ready.Elapsed.TotalMilliseconds:0} ms during the outage");
 
-            // The background work lived through it: the relay delivers what was committed before, during (nothing)
-            // and after the outage, the expiry job expired the order whose deadline passed meanwhile, and the host
-            // never went down.
+            // The background work lived through it: the relay delivers every event committed before and after the
+            // outage, the expiry job expires the order whose deadline passed meanwhile, and the host never went down.
             Assert.Equal(200, (await client.GetReplyAsync("/health/ready")).Status);
             await Eventually.TrueAsync(
                 async () => await database.Sql.ScalarAsync<string>("SELECT status FROM orders.orders WHERE id = @Id", new { unpaid.Id }) == "EXPIRED",
@@ -134,7 +133,6 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output) : IDisposable
                 """));
             Assert.False(host.HasExited);
             output.WriteLine($"After the outage: {figures}");
-
         }
         finally
         {
