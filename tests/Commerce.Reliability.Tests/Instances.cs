@@ -22,8 +22,20 @@ internal static class Instances
         ["Serilog__MinimumLevel__Default"] = "Warning",
     };
 
-    public static async Task<HostProcess[]> StartAsync(int count, IDictionary<string, string> settings) =>
-        await Task.WhenAll(Enumerable.Range(0, count).Select(_ => HostProcess.StartAsync(settings, TimeSpan.FromSeconds(90))));
+    /// <summary>Starts <paramref name="count"/> hosts at once; if one fails to start, the others are stopped again.</summary>
+    public static async Task<HostProcess[]> StartAsync(int count, IDictionary<string, string> settings)
+    {
+        var starting = Enumerable.Range(0, count).Select(_ => HostProcess.StartAsync(settings, TimeSpan.FromSeconds(90))).ToArray();
+        try
+        {
+            return await Task.WhenAll(starting);
+        }
+        catch
+        {
+            await Task.WhenAll(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result.DisposeAsync().AsTask()));
+            throw;
+        }
+    }
 
     public static Dictionary<string, string> With(this Dictionary<string, string> settings, params (string Key, string Value)[] more)
     {
