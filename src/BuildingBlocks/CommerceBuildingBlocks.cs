@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Commerce.BuildingBlocks;
@@ -33,11 +34,12 @@ public static class CommerceBuildingBlocks
             .Validate(o => o.IsValid, $"{RateLimitOptions.Section}: every PermitLimit and Window must be positive.")
             .ValidateOnStart();
 
-        services.AddSingleton(_ =>
+        services.AddSingleton(sp =>
         {
             var connectionString = configuration.GetConnectionString(ConnectionStringName)
                 ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
-            return new NpgsqlDataSourceBuilder(connectionString).Build();
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options)).Build();
         });
         services.AddScoped<DbSession>();
         services.AddScoped<Outbox.Outbox>();

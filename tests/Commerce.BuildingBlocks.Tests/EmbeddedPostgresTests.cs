@@ -138,6 +138,28 @@ public sealed class EmbeddedPostgresTests : IDisposable
         Assert.Equal(0, process.ExitCode);
     }
 
+    [Fact]
+    public async Task A_server_killed_abruptly_starts_again_on_its_fixed_port_though_the_connections_pooled_before_broke()
+    {
+        var options = new EmbeddedPostgresOptions { DataDirectory = Path.Combine(_directory, "pg"), Durable = false, Port = FreeLoopbackPort() };
+        var first = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance);
+        await first.StopImmediatelyAsync();
+        await first.DisposeAsync();
+
+        await using var second = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance);
+
+        Assert.Equal(options.Port, second.Port);
+        Assert.Equal(first.ConnectionString, second.ConnectionString);
+        Assert.Equal(1, await ScalarAsync<int>(second, "SELECT 1"));
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public void Dispose()
     {
         try

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Commerce.Testing;
 
@@ -51,6 +52,125 @@ public sealed class EmbeddedHostTests : IDisposable
 
         await using var third = await StartAsync();
         Assert.Equal(HttpStatusCode.OK, await LoginAsync(third, "kept@test.local"));
+    }
+
+    [Fact]
+    public async Task A_host_and_its_PostgreSQL_killed_together_with_kill_9_mid_traffic_start_again_with_every_acknowledged_charge()
+    {
+        var first = await StartAsync();
+        var client = first.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/members", new { name = "Crash", email = "crash@test.local", password = "Secret-pass-1" })).StatusCode);
+        await SignInAsync(client, "crash@test.local");
+
+        // Charges of distinct amounts flow until the power goes: the host and every PostgreSQL process die at once,
+        // as when a container or a machine is killed. Nothing gets to flush or shut down.
+        var acknowledged = new ConcurrentBag<long>();
+        var attempted = new ConcurrentBag<long>();
+        var amounts = 1_000L;
+        var charging = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!first.HasExited)
+            {
+                var amount = Interlocked.Increment(ref amounts);
+                attempted.Add(amount);
+                try
+                {
+                    var response = await client.PostAsJsonAsync("/api/me/points/charge", new { amount });
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        acknowledged.Add(amount);
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (acknowledged.Count < 30 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var pidFile = Path.Combine(_dataDirectory, "postgres", "postmaster.pid");
+        var postmaster = int.Parse(File.ReadLines(pidFile).First());
+        var children = ChildrenOf(postmaster);
+        KillNow(postmaster);
+        children.ForEach(KillNow);
+        await first.KillAsync();
+        await Task.WhenAll(charging);
+        Assert.True(File.Exists(pidFile), "PostgreSQL had no chance to remove its pid file");
+
+        await using var second = await StartAsync();
+        Assert.Contains("Removing stale", second.Output);
+        var after = second.CreateClient();
+        await SignInAsync(after, "crash@test.local");
+        var history = new List<long>();
+        for (var page = 1; ; page++)
+        {
+            var items = (await after.GetFromJsonAsync<HistoryPage>($"/api/me/points/history?page={page}&pageSize=100"))!.Items;
+            history.AddRange(items.Select(i => i.Amount));
+            if (items.Count < 100)
+            {
+                break;
+            }
+        }
+
+        // Every charge the host acknowledged is there; a charge whose answer the kill swallowed may be, too; the
+        // balance is the sum of the ledger.
+        Assert.Subset(history.ToHashSet(), acknowledged.ToHashSet());
+        Assert.Subset(attempted.ToHashSet(), history.ToHashSet());
+        Assert.Equal(history.Sum(), (await after.GetFromJsonAsync<BalanceResponse>("/api/me/points"))!.Balance);
+    }
+
+    private sealed record HistoryPage(IReadOnlyList<HistoryEntry> Items);
+
+    private sealed record HistoryEntry(long Amount);
+
+    private sealed record BalanceResponse(long Balance);
+
+    private static async Task SignInAsync(HttpClient client, string email)
+    {
+        var token = await (await client.PostAsJsonAsync("/api/auth/token", new { email, password = "Secret-pass-1" })).Content.ReadFromJsonAsync<Token>();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token!.AccessToken);
+    }
+
+    private sealed record Token(string AccessToken);
+
+    /// <summary>The processes whose parent is <paramref name="pid"/> (a postmaster's server processes), from /proc.</summary>
+    private static List<int> ChildrenOf(int pid) => Directory.GetDirectories("/proc")
+        .Select(Path.GetFileName)
+        .Where(name => int.TryParse(name, out _))
+        .Select(name => (Pid: int.Parse(name!), Stat: TryRead($"/proc/{name}/stat")))
+        // stat is "pid (comm) state ppid ...": the parent is the second field after the closing parenthesis.
+        .Where(p => p.Stat is { } stat && stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1] == pid.ToString())
+        .Select(p => p.Pid)
+        .ToList();
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static void KillNow(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // Gone already.
+        }
     }
 
     public void Dispose()

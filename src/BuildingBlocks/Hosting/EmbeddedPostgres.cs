@@ -50,6 +50,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             Database = options.Database,
             Durable = options.Durable,
             Settings = options.Settings,
+            Port = options.Port,
         };
         var binDirectory = FindBinaries(options.BinDirectory);
         var runAs = Environment.IsPrivilegedProcess ? ServerUser : null;
@@ -91,7 +92,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
         else
         {
-            Port = FreeLoopbackPort();
+            Port = _options.Port ?? FreeLoopbackPort();
             await PgCtlAsync("start", ["-w", "-t", "60", "-l", Path.Combine(pgData, "server.log"), "-o", ServerArguments(pgData, Port)]);
             _logger.LogInformation("PostgreSQL started from {DataDirectory} on 127.0.0.1:{Port}", pgData, Port);
         }
@@ -355,7 +356,8 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     private static async Task EnsureDatabaseAsync(string adminConnectionString, string database, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(adminConnectionString);
+        // Unpooled: a pooled connection from before a restart of this server would be handed out broken.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false }.ConnectionString);
         // A cluster that was just adopted may still be finishing crash recovery.
         for (var attempt = 1; ; attempt++)
         {

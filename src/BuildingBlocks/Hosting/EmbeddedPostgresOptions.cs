@@ -11,6 +11,12 @@ public sealed class EmbeddedPostgresOptions
     public string Database { get; init; } = "commerce";
 
     /// <summary>
+    /// The loopback TCP port; a free one is picked on every start when not set. A fixed port lets a server that is
+    /// stopped and started again come back where its clients look for it (tests of database restarts).
+    /// </summary>
+    public int? Port { get; init; }
+
+    /// <summary>
     /// False only for throwaway test clusters: turns off fsync and friends. The product always keeps
     /// PostgreSQL's durable defaults.
     /// </summary>

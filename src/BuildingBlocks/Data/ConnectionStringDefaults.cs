@@ -1,0 +1,32 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace Commerce.BuildingBlocks.Data;
+
+/// <summary>
+/// What the product's one data source adds to the configured connection string, each only where the connection
+/// string says nothing about it: an operator's explicit setting always wins.
+/// </summary>
+internal static class ConnectionStringDefaults
+{
+    public static string Apply(string connectionString, DatabaseOptions options)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Names(connectionString, "MaxPoolSize", "MaximumPoolSize"))
+        {
+            // Npgsql's default of 100 per instance overruns PostgreSQL's max_connections (100 by default, 200 on the
+            // embedded server) as soon as a second or third instance runs: in a coupon rush over three instances the
+            // server refused connections with 53300 "too many clients". With a bounded pool a rush waits for a pooled
+            // connection instead (up to the connect timeout) and every request gets its answer.
+            builder.MaxPoolSize = options.MaxPoolSize;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Whether the connection string sets a keyword under any of its spellings (spaces and case ignored).</summary>
+    private static bool Names(string connectionString, params string[] keywords) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal))
+            .Any(k => keywords.Contains(k, StringComparer.OrdinalIgnoreCase));
+}
