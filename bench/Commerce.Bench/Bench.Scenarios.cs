@@ -244,6 +244,7 @@ internal sealed partial class Bench
             }
 
             var perSecond = 0.7 * sustained;
+            Progress($"Open loop {name}: {perSecond:0}/s for {options.OpenLoopSeconds} s");
             await api.OpenConnectionsAsync(64);
             await ExecuteAsync("CHECKPOINT");
             var window = new ResourceWindow(host.Pid, host.PostmasterPid, rss);

@@ -5,7 +5,7 @@ namespace Commerce.Bench;
 /// <summary>
 /// Command line: <c>--scale 0.1</c> shrinks every count (harness development; the figures that count are at 1),
 /// <c>--only coupon,hot,spread,pay,charge,reads,open</c> runs a subset, <c>--pgbench-seconds N</c>,
-/// <c>--open-loop-seconds N</c>, <c>--set Key=Value</c> (repeatable) adds an environment variable to the host (a
+/// <c>--open-loop-seconds N</c>, <c>--no-pgbench</c> (tuning experiments), <c>--set Key=Value</c> (repeatable) adds an environment variable to the host (a
 /// tuning experiment, e.g. <c>--set DOTNET_gcServer=0</c>), <c>--label text</c> names the results file.
 /// </summary>
 internal sealed record BenchOptions(
@@ -15,7 +15,8 @@ internal sealed record BenchOptions(
     int PgbenchSeconds,
     int OpenLoopSeconds,
     IReadOnlyDictionary<string, string> HostSettings,
-    string Label)
+    string Label,
+    bool SkipPgbench)
 {
     public static readonly string[] Scenarios = ["coupon", "hot", "spread", "pay", "charge", "reads", "open"];
 
@@ -36,6 +37,7 @@ internal sealed record BenchOptions(
         var openLoopSeconds = 0;
         var settings = new Dictionary<string, string>();
         var label = "run";
+        var skipPgbench = false;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -62,6 +64,9 @@ internal sealed record BenchOptions(
                     var setting = Next().Split('=', 2);
                     settings[setting[0]] = setting.Length == 2 ? setting[1] : throw new ArgumentException("--set takes Key=Value.");
                     break;
+                case "--no-pgbench":
+                    skipPgbench = true;
+                    break;
                 case "--label":
                     label = Next();
                     break;
@@ -83,6 +88,7 @@ internal sealed record BenchOptions(
             pgbenchSeconds > 0 ? pgbenchSeconds : scale < 1 ? 3 : 10,
             openLoopSeconds > 0 ? openLoopSeconds : scale < 1 ? 4 : 15,
             settings,
-            label);
+            label,
+            skipPgbench);
     }
 }

@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Commerce.BuildingBlocks;
@@ -29,11 +30,15 @@ public static class CommerceBuildingBlocks
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<IdempotencyOptions>().Bind(configuration.GetSection(IdempotencyOptions.Section));
 
-        services.AddSingleton(_ =>
+        services.AddSingleton(sp =>
         {
             var connectionString = configuration.GetConnectionString(ConnectionStringName)
                 ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
-            return new NpgsqlDataSourceBuilder(connectionString).Build();
+            var database = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            builder.ConnectionStringBuilder.MaxPoolSize = database.MaxPoolSize;
+            builder.ConnectionStringBuilder.MaxAutoPrepare = database.MaxAutoPrepare;
+            return builder.Build();
         });
         services.AddScoped<DbSession>();
         services.AddScoped<Outbox.Outbox>();

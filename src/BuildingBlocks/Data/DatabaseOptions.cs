@@ -11,4 +11,14 @@ public sealed class DatabaseOptions
 
     /// <summary>Attempts of a whole command on deadlock (40P01) or serialization failure (40001).</summary>
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Connections to PostgreSQL at most (the pool's size; it wins over the connection string's). Small on purpose:
+    /// a flash sale queues on one row, and PostgreSQL serves a queue of a few sessions faster and more fairly than a
+    /// hundred sessions woken together each time the row is released (BENCHMARKS.md).
+    /// </summary>
+    public int MaxPoolSize { get; set; } = 100;
+
+    /// <summary>Statements Npgsql prepares automatically per connection (0: none); it wins over the connection string's.</summary>
+    public int MaxAutoPrepare { get; set; }
 }
