@@ -169,7 +169,10 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
         return (LoadResult.ToMs(end) / 1000, i => load.Ended[i] <= end);
     }
 
-    /// <summary>pgbench at 8 clients and at the scenario's concurrency (as far as max_connections allows), one row each.</summary>
+    /// <summary>
+    /// pgbench at 8 clients (simple and prepared protocol) and at the scenario's concurrency (as far as max_connections
+    /// allows), one row each; the ratio column divides the API's rate by each.
+    /// </summary>
     private async Task<List<PgbenchResult>> PgbenchAsync(string title, string script, int scenarioClients, double apiRate, Func<Task<Dictionary<string, object>>> variables)
     {
         var results = new List<PgbenchResult>();
@@ -178,18 +181,19 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
             return results;
         }
 
-        foreach (var wanted in new[] { 8, scenarioClients }.Distinct())
+        foreach (var (wanted, prepared) in new[] { (8, false), (8, true), (scenarioClients, false) })
         {
             var clients = Math.Min(wanted, await FreeConnectionsAsync());
             var vars = await variables();
-            Progress($"pgbench {script}, {clients} clients, {options.PgbenchSeconds} s");
+            var protocol = prepared ? "prepared" : "simple";
+            Progress($"pgbench {script}, {protocol}, {clients} clients, {options.PgbenchSeconds} s");
             await ExecuteAsync("CHECKPOINT");
             var window = new ResourceWindow(host.Pid, host.PostmasterPid, rss);
             window.Start();
-            var result = await Pgbench.RunAsync(host, options.PgbenchScript(script), clients, options.PgbenchSeconds, vars);
+            var result = await Pgbench.RunAsync(host, options.PgbenchScript(script), prepared, clients, options.PgbenchSeconds, vars);
             var use = window.Stop();
             var label = clients < wanted ? $"{clients} (of {wanted}: max_connections)" : clients.ToString();
-            _rows.Add(new Row($"pgbench: {title}, {label} clients", clients, result.Transactions,
+            _rows.Add(new Row($"pgbench: {title}, {protocol}, {label} clients", clients, result.Transactions,
                 $"committed ×{result.Transactions}, failed ×{result.Failed}", result.Tps, result.LatenciesMs, result.Failed, "–", use,
                 apiRate > 0 ? $"{apiRate / result.Tps:0.00}×" : ""));
             results.Add(result);

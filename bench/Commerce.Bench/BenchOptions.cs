@@ -5,8 +5,9 @@ namespace Commerce.Bench;
 /// <summary>
 /// Command line: <c>--scale 0.1</c> shrinks every count (harness development; the figures that count are at 1),
 /// <c>--only coupon,hot,spread,pay,charge,reads,open</c> runs a subset, <c>--pgbench-seconds N</c>,
-/// <c>--open-loop-seconds N</c>, <c>--no-pgbench</c> (tuning experiments), <c>--set Key=Value</c> (repeatable) adds an environment variable to the host (a
-/// tuning experiment, e.g. <c>--set DOTNET_gcServer=0</c>), <c>--label text</c> names the results file.
+/// <c>--open-loop-seconds N</c>, <c>--no-pgbench</c> and <c>--host-dll path</c> (tuning experiments: another build of the
+/// host), <c>--set Key=Value</c> (repeatable) adds an environment variable to the host (e.g. <c>--set DOTNET_gcServer=0</c>),
+/// <c>--label text</c> names the results file.
 /// </summary>
 internal sealed record BenchOptions(
     string RepositoryRoot,
@@ -16,11 +17,12 @@ internal sealed record BenchOptions(
     int OpenLoopSeconds,
     IReadOnlyDictionary<string, string> HostSettings,
     string Label,
-    bool SkipPgbench)
+    bool SkipPgbench,
+    string? OtherHostDll)
 {
     public static readonly string[] Scenarios = ["coupon", "hot", "spread", "pay", "charge", "reads", "open"];
 
-    public string HostDll => Path.Combine(RepositoryRoot, "src", "Host", "bin", "Release", "net10.0", "Commerce.Host.dll");
+    public string HostDll => OtherHostDll ?? Path.Combine(RepositoryRoot, "src", "Host", "bin", "Release", "net10.0", "Commerce.Host.dll");
 
     public string PgbenchScript(string name) => Path.Combine(RepositoryRoot, "bench", "pgbench", name);
 
@@ -38,6 +40,7 @@ internal sealed record BenchOptions(
         var settings = new Dictionary<string, string>();
         var label = "run";
         var skipPgbench = false;
+        string? hostDll = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -67,6 +70,9 @@ internal sealed record BenchOptions(
                 case "--no-pgbench":
                     skipPgbench = true;
                     break;
+                case "--host-dll":
+                    hostDll = Path.GetFullPath(Next());
+                    break;
                 case "--label":
                     label = Next();
                     break;
@@ -89,6 +95,7 @@ internal sealed record BenchOptions(
             openLoopSeconds > 0 ? openLoopSeconds : scale < 1 ? 4 : 15,
             settings,
             label,
-            skipPgbench);
+            skipPgbench,
+            hostDll);
     }
 }

@@ -21,11 +21,25 @@ internal static partial class Pgbench
               .FirstOrDefault(File.Exists) ?? "pgbench"
         : "pgbench";
 
-    public static async Task<PgbenchResult> RunAsync(HostUnderTest host, string script, int clients, int seconds, IReadOnlyDictionary<string, object> variables)
+    /// <summary>
+    /// Simple protocol runs the script as written: statements joined with <c>\;</c> travel in one round trip, as the
+    /// handler batches them, and each is parsed and planned every time. Prepared skips parsing and planning but cannot
+    /// send joined statements, so each becomes its own round trip (the joined ones in these scripts are the BEGIN with
+    /// its timeouts, before any lock, and two writes on an uncontended wallet).
+    /// </summary>
+    public static async Task<PgbenchResult> RunAsync(HostUnderTest host, string script, bool prepared, int clients, int seconds,
+        IReadOnlyDictionary<string, object> variables)
     {
         var logDirectory = Directory.CreateTempSubdirectory("commerce-pgbench-").FullName;
         try
         {
+            if (prepared)
+            {
+                var split = Path.Combine(logDirectory, Path.GetFileName(script));
+                await File.WriteAllTextAsync(split, (await File.ReadAllTextAsync(script)).Replace(" \\;", ";", StringComparison.Ordinal));
+                script = split;
+            }
+
             var info = new ProcessStartInfo(Binary)
             {
                 RedirectStandardOutput = true,
@@ -38,7 +52,7 @@ internal static partial class Pgbench
             [
                 "-h", "127.0.0.1", "-p", host.PostgresPort.ToString(), "-U", "commerce", "-n",
                 "-c", clients.ToString(), "-j", Math.Min(clients, Environment.ProcessorCount).ToString(),
-                "-T", seconds.ToString(), "-M", "simple", "-f", script, "-l", "--log-prefix", Path.Combine(logDirectory, "tx"),
+                "-T", seconds.ToString(), "-M", prepared ? "prepared" : "simple", "-f", script, "-l", "--log-prefix", Path.Combine(logDirectory, "tx"),
             ];
             foreach (var argument in arguments)
             {

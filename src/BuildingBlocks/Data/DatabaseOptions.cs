@@ -14,11 +14,16 @@ public sealed class DatabaseOptions
 
     /// <summary>
     /// Connections to PostgreSQL at most (the pool's size; it wins over the connection string's). Small on purpose:
-    /// a flash sale queues on one row, and PostgreSQL serves a queue of a few sessions faster and more fairly than a
-    /// hundred sessions woken together each time the row is released (BENCHMARKS.md).
+    /// a flash sale queues on one row, and PostgreSQL serves a queue of a few sessions faster and more fairly than
+    /// dozens woken together each time the row is released; requests beyond it wait for a connection in order.
+    /// Measured on 2 cores (BENCHMARKS.md); raise it with the database server's cores.
     /// </summary>
-    public int MaxPoolSize { get; set; } = 100;
+    public int MaxPoolSize { get; set; } = 8;
 
-    /// <summary>Statements Npgsql prepares automatically per connection (0: none); it wins over the connection string's.</summary>
-    public int MaxAutoPrepare { get; set; }
+    /// <summary>
+    /// Statements Npgsql prepares on each connection once they were used a few times (0: none), so PostgreSQL parses
+    /// and plans them once per connection instead of once per execution. Above the product's count of distinct
+    /// statements, so none is evicted and prepared again. It wins over the connection string's.
+    /// </summary>
+    public int MaxAutoPrepare { get; set; } = 256;
 }
