@@ -60,8 +60,19 @@ case "${1:-}" in
     # A hung test fails the run (with a dump) instead of stalling CI.
     dotnet test Commerce.sln -c Release --no-build -nologo --blame-hang-timeout 10m "$@"
     ;;
+  bench)
+    shift
+    ensure_dotnet
+    ensure_postgres
+    log "Building the host and the load harness (Release)"
+    dotnet build src/Host -c Release -nologo -v quiet
+    dotnet build bench/Commerce.Bench -c Release -nologo -v quiet
+    # The harness starts the host itself, on a fresh database in a temporary directory (see BENCHMARKS.md).
+    log "Running the benchmarks: about 10 minutes; pass --scale 0.1 for a quick check"
+    exec dotnet bench/Commerce.Bench/bin/Release/net10.0/Commerce.Bench.dll "$@"
+    ;;
   *)
-    echo "usage: ./build.sh run [host arguments] | test [dotnet test arguments]" >&2
+    echo "usage: ./build.sh run [host arguments] | test [dotnet test arguments] | bench [harness arguments]" >&2
     exit 2
     ;;
 esac

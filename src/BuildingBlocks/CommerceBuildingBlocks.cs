@@ -34,13 +34,7 @@ public static class CommerceBuildingBlocks
             .Validate(o => o.IsValid, $"{RateLimitOptions.Section}: every PermitLimit and Window must be positive.")
             .ValidateOnStart();
 
-        services.AddSingleton(sp =>
-        {
-            var connectionString = configuration.GetConnectionString(ConnectionStringName)
-                ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
-            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options)).Build();
-        });
+        services.AddSingleton(sp => CreateDataSource(sp, configuration));
         services.AddScoped<DbSession>();
         services.AddScoped<Outbox.Outbox>();
         services.AddSingleton<Outbox.OutboxSignal>();
@@ -65,6 +59,15 @@ public static class CommerceBuildingBlocks
         services.AddHostedService<IdempotencyKeyCleanup>();
         services.AddOutboxRelay(configuration);
         return services.AddCommerceModule("platform", typeof(CommerceBuildingBlocks).Assembly);
+    }
+
+    /// <summary>A data source on the configured database; <paramref name="poolSize"/> overrides the configured pool size.</summary>
+    internal static NpgsqlDataSource CreateDataSource(IServiceProvider sp, IConfiguration configuration, int? poolSize = null, string? applicationName = null)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
+        var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        return new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options, poolSize, applicationName)).Build();
     }
 
     /// <summary>Registers a module: its migrations, and the handlers and validators in its assembly.</summary>

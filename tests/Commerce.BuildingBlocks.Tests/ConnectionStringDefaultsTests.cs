@@ -5,16 +5,28 @@ namespace Commerce.BuildingBlocks.Tests;
 
 public sealed class ConnectionStringDefaultsTests
 {
-    private static int PoolSizeOf(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(ConnectionStringDefaults.Apply(connectionString, new DatabaseOptions { MaxPoolSize = 30 })).MaxPoolSize;
+    private static readonly DatabaseOptions Options = new() { MaxPoolSize = 30, MaxAutoPrepare = 64 };
+
+    private static NpgsqlConnectionStringBuilder Applied(string connectionString, int? poolSize = null) =>
+        new(ConnectionStringDefaults.Apply(connectionString, Options, poolSize, "commerce-relay"));
 
     [Fact]
-    public void A_connection_string_without_a_pool_size_gets_the_configured_one() =>
-        Assert.Equal(30, PoolSizeOf("Host=127.0.0.1;Database=commerce"));
+    public void A_connection_string_without_them_gets_the_configured_pool_size_and_auto_prepare()
+    {
+        var applied = Applied("Host=127.0.0.1;Database=commerce");
+        Assert.Equal((30, 64, "commerce-relay"), (applied.MaxPoolSize, applied.MaxAutoPrepare, applied.ApplicationName));
+    }
+
+    [Fact]
+    public void The_relay_asks_for_its_own_pool_size() =>
+        Assert.Equal(4, Applied("Host=127.0.0.1", poolSize: 4).MaxPoolSize);
 
     [Theory]
-    [InlineData("Host=127.0.0.1;Maximum Pool Size=100")]
-    [InlineData("Host=127.0.0.1;maxpoolsize=100")]
-    public void A_pool_size_in_the_connection_string_wins(string connectionString) =>
-        Assert.Equal(100, PoolSizeOf(connectionString));
+    [InlineData("Host=127.0.0.1;Maximum Pool Size=100;Max Auto Prepare=0;Application Name=shop")]
+    [InlineData("Host=127.0.0.1;maxpoolsize=100;maxautoprepare=0;applicationname=shop")]
+    public void What_the_connection_string_sets_wins(string connectionString)
+    {
+        var applied = Applied(connectionString, poolSize: 4);
+        Assert.Equal((100, 0, "shop"), (applied.MaxPoolSize, applied.MaxAutoPrepare, applied.ApplicationName));
+    }
 }

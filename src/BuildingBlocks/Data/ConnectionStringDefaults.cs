@@ -4,12 +4,12 @@ using Npgsql;
 namespace Commerce.BuildingBlocks.Data;
 
 /// <summary>
-/// What the product's one data source adds to the configured connection string, each only where the connection
-/// string says nothing about it: an operator's explicit setting always wins.
+/// What the product's data sources add to the configured connection string, each only where the connection string
+/// says nothing about it: an operator's explicit setting always wins.
 /// </summary>
 internal static class ConnectionStringDefaults
 {
-    public static string Apply(string connectionString, DatabaseOptions options)
+    public static string Apply(string connectionString, DatabaseOptions options, int? poolSize = null, string? applicationName = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!Names(connectionString, "MaxPoolSize", "MaximumPoolSize"))
@@ -18,7 +18,17 @@ internal static class ConnectionStringDefaults
             // embedded server) as soon as a second or third instance runs: in a coupon rush over three instances the
             // server refused connections with 53300 "too many clients". With a bounded pool a rush waits for a pooled
             // connection instead (up to the connect timeout) and every request gets its answer.
-            builder.MaxPoolSize = options.MaxPoolSize;
+            builder.MaxPoolSize = poolSize ?? options.MaxPoolSize;
+        }
+
+        if (!Names(connectionString, "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = options.MaxAutoPrepare;
+        }
+
+        if (applicationName is not null && !Names(connectionString, "ApplicationName"))
+        {
+            builder.ApplicationName = applicationName;
         }
 
         return builder.ConnectionString;

@@ -33,6 +33,10 @@ public static class OutboxComposition
 
         services.AddMetrics();
         services.AddSingleton<OutboxMetrics>();
+        // The relay holds a connection per lane while it waits for the platform: its own pool, so a slow or failing
+        // platform never takes connections from requests.
+        services.AddKeyedSingleton(OutboxRelay.DataSourceKey, (sp, _) => CommerceBuildingBlocks.CreateDataSource(
+            sp, configuration, sp.GetRequiredService<IOptions<OutboxOptions>>().Value.Lanes, applicationName: "commerce-relay"));
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         services.AddSingleton<OutboxCleanup>();

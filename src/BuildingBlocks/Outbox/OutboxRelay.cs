@@ -1,6 +1,7 @@
 using System.Data;
 using Commerce.BuildingBlocks.Data;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ namespace Commerce.BuildingBlocks.Outbox;
 /// moment this process or its connection dies, so the rows go to the next relay with the same event ids.
 /// </summary>
 internal sealed class OutboxRelay(
-    NpgsqlDataSource dataSource,
+    [FromKeyedServices(OutboxRelay.DataSourceKey)] NpgsqlDataSource dataSource,
     IDataPlatform platform,
     OutboxSignal signal,
     OutboxMetrics metrics,
@@ -25,6 +26,8 @@ internal sealed class OutboxRelay(
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
+    public const string DataSourceKey = "outbox-relay";
+
     private static readonly TimeSpan MaxDatabaseBackoff = TimeSpan.FromSeconds(30);
 
     // Only a stream's head (its lowest pending seq) is claimable, so a stream's events go out one after another in

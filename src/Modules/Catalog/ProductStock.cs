@@ -6,10 +6,11 @@ using Dapper;
 namespace Commerce.Modules.Catalog;
 
 /// <summary>
-/// <see cref="IProductStock"/> on the caller's transaction. Every method first locks the products it touches in
-/// ascending id (one statement), checks everything it can before writing, then writes all lines in one statement:
-/// two round trips whatever the number of lines, and nothing written when a check fails. An error names the first
-/// offending line in the caller's order; results come back in ascending id order.
+/// <see cref="IProductStock"/> on the caller's transaction. Every method locks the products it touches in ascending
+/// id, checks everything it can before writing, and writes all lines at once, nothing when a check fails. The order
+/// flows call this while they hold the product rows, so reserving and recording a sale are one round trip each (the
+/// check sits inside the statement, on the locked rows); an error names the first offending line in the caller's
+/// order; results come back in ascending id order.
 /// </summary>
 internal sealed class ProductStock(DbSession session, TimeProvider clock) : IProductStock
 {
@@ -19,11 +20,26 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
         WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE
         """;
 
-    private const string TakeSql = """
-        UPDATE catalog.products p SET stock = p.stock - l.quantity, updated_at = @Now
-        FROM unnest(@Ids, @Quantities) AS l(id, quantity)
-        WHERE p.id = l.id
-        RETURNING p.id, p.name, p.status, p.price, p.stock
+    // Lock (ascending id), check every line on the locked rows, and take the stock only if all of them pass. The new
+    // stock is computed from the locked row, not from `p`: `p` is the version in the statement's snapshot, which a
+    // restock committed meanwhile has left behind, and PostgreSQL checks stock >= 0 on that computation before it
+    // moves to the latest version. `taken` tells the caller whether it happened; if not, the locked rows say why.
+    private const string ReserveSql = """
+        WITH locked AS MATERIALIZED (
+            SELECT id, name, status, price, stock FROM catalog.products
+            WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE
+        ), lines AS (
+            SELECT k.id, k.stock, l.quantity, k.status = 'ON_SALE' AND k.stock >= l.quantity AS ok
+            FROM locked k JOIN unnest(@Ids, @Quantities) AS l(id, quantity) ON l.id = k.id
+        ), taken AS (
+            UPDATE catalog.products p SET stock = l.stock - l.quantity, updated_at = @Now
+            FROM lines l
+            WHERE p.id = l.id AND (SELECT count(*) = cardinality(@Ids) AND bool_and(ok) FROM lines)
+            RETURNING p.id, p.stock
+        )
+        SELECT k.id, k.name, k.status, k.price, coalesce(t.stock, k.stock) AS stock, t.id IS NOT NULL AS taken
+        FROM locked k LEFT JOIN taken t ON t.id = k.id
+        ORDER BY k.id
         """;
 
     private const string PutBackSql = """
@@ -32,12 +48,19 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
         WHERE p.id = l.id
         """;
 
-    // A product's daily row is only ever written under that product's lock, so these upserts never wait on
-    // each other beyond the product locks the order path holds anyway.
+    // A product's daily row is only ever written under that product's lock, so these upserts never wait on each other
+    // beyond the product locks the order path holds anyway. Lock (a no-op for a caller that holds the rows) and upsert in
+    // one round trip; the figures are written only when every product exists, and the locked ids say which do.
     private const string RecordSql = """
-        INSERT INTO catalog.product_sales_daily (day, product_id, units)
-        SELECT @Day, l.id, l.quantity FROM unnest(@Ids, @Quantities) AS l(id, quantity)
-        ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
+        WITH locked AS MATERIALIZED (
+            SELECT id FROM catalog.products WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE
+        ), recorded AS (
+            INSERT INTO catalog.product_sales_daily (day, product_id, units)
+            SELECT @Day, l.id, l.quantity FROM unnest(@Ids, @Quantities) AS l(id, quantity)
+            WHERE (SELECT count(*) FROM locked) = cardinality(@Ids)
+            ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
+        )
+        SELECT id FROM locked
         """;
 
     // Two statements, one round trip: the second takes its snapshot after the first holds every lock, so it reads
@@ -69,10 +92,16 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
             return [];
         }
 
-        // 1. Lock and read the products.
-        var products = (await LockAsync(ids, ct)).ToDictionary(p => p.Id);
+        // 1. Lock, check and take, in one statement: every line's stock is taken, or none.
+        var rows = (await session.Connection.QueryAsync<ReservedRow>(session.Command(ReserveSql,
+            new { Ids = ids, Quantities = quantities, Now = clock.GetUtcNow() }, ct))).AsList();
+        if (rows.Count == ids.Length && rows.TrueForAll(r => r.Taken))
+        {
+            return rows.ConvertAll(r => new ProductSnapshot(r.Id, r.Name, r.Status, r.Price, r.Stock));
+        }
 
-        // 2. Check every line before changing anything, each kind of failure before the next: missing, discontinued, short.
+        // 2. Nothing was taken: say why, each kind of failure before the next: missing, discontinued, short.
+        var products = rows.ToDictionary(p => p.Id);
         if (lines.FirstOrDefault(l => !products.ContainsKey(l.ProductId)) is { } missing)
         {
             throw Products.NotFound(missing.ProductId);
@@ -92,10 +121,7 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
                 .With("productId", shortLine.ProductId).With("requested", shortLine.Quantity).With("available", available);
         }
 
-        // 3. Take every quantity off in one statement.
-        var reserved = await session.Connection.QueryAsync<ProductSnapshot>(session.Command(TakeSql,
-            new { Ids = ids, Quantities = quantities, Now = clock.GetUtcNow() }, ct));
-        return reserved.OrderBy(p => p.Id).ToList();
+        throw new InvalidOperationException("The reservation took nothing although every line passed its checks.");
     }
 
     public async Task ReleaseAsync(IReadOnlyList<StockLine> lines, CancellationToken ct)
@@ -122,12 +148,15 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
             return;
         }
 
-        // 1. Lock the products (a no-op for a caller that holds them): their locks serialise their daily rows.
-        await LockAllAsync(ids, ct);
+        // 1. Lock the products (their locks serialise their daily rows) and add the units to the paid day's figures.
+        var locked = (await session.Connection.QueryAsync<long>(session.Command(RecordSql,
+            new { Day = SalesDay(paidAt), Ids = ids, Quantities = quantities }, ct))).AsList();
 
-        // 2. Add the units to the paid day's figures.
-        await session.Connection.ExecuteAsync(session.Command(RecordSql,
-            new { Day = SalesDay(paidAt), Ids = ids, Quantities = quantities }, ct));
+        // 2. A missing product recorded nothing; the caller's transaction must not go on.
+        if (locked.Count != ids.Length)
+        {
+            throw Products.NotFound(ids.First(id => !locked.Contains(id)));
+        }
     }
 
     public async Task RevokeSoldAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct)
@@ -177,6 +206,9 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
         var found = locked.Select(p => p.Id).ToHashSet();
         throw Products.NotFound(ids.First(id => !found.Contains(id)));
     }
+
+    /// <summary>A product as <see cref="ReserveSql"/> left it, and whether the reservation happened.</summary>
+    private sealed record ReservedRow(long Id, string Name, string Status, long Price, int Stock, bool Taken);
 
     /// <summary>The figures are kept per UTC day, like the popular-products window that reads them.</summary>
     private static DateOnly SalesDay(DateTimeOffset paidAt) => DateOnly.FromDateTime(paidAt.UtcDateTime);

@@ -1,23 +1,50 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Points.Contracts;
+using Dapper;
 
 namespace Commerce.Modules.Points;
 
 internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPointWallet
 {
+    // The order flows deduct while they hold product rows, so lock, check and take are one round trip: the balance
+    // and its ledger entry change only when the locked balance covers the amount. The new balance is computed from the
+    // locked row: the wallet's version in the statement's snapshot may predate a charge, and PostgreSQL checks
+    // balance >= 0 on that computation before it moves to the latest version. No row: the member never charged.
+    private const string DeductSql = """
+        WITH wallet AS MATERIALIZED (
+            SELECT balance FROM points.wallets WHERE member_id = @MemberId FOR UPDATE
+        ), deducted AS (
+            UPDATE points.wallets w SET balance = locked.balance - @Amount, updated_at = @Now
+            FROM wallet locked
+            WHERE w.member_id = @MemberId AND locked.balance >= @Amount
+            RETURNING w.balance
+        ), entry AS (
+            INSERT INTO points.ledger (member_id, type, amount, balance_after, reference, created_at)
+            SELECT @MemberId, @Type, -@Amount, balance, @Reference, @Now FROM deducted
+            RETURNING id, balance_after
+        )
+        SELECT w.balance, e.id AS ledger_entry_id, e.balance_after
+        FROM wallet w LEFT JOIN entry e ON true
+        """;
+
     public async Task<WalletChange> DeductAsync(long memberId, long amount, string reference, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
-        var balance = await PointsSql.LockWalletAsync(session, memberId, ct) ?? 0;
-        if (balance < amount)
+
+        // 1. Lock the wallet and take the amount if the balance covers it, with its ledger entry.
+        var result = await session.Connection.QuerySingleOrDefaultAsync<Deduction>(session.Command(DeductSql,
+            new { MemberId = memberId, Amount = amount, Type = LedgerType.Use, Reference = reference, Now = clock.GetUtcNow() }, ct));
+
+        // 2. Nothing taken: the balance was short.
+        if (result is not { LedgerEntryId: { } entryId, BalanceAfter: { } balanceAfter })
         {
+            var balance = result?.Balance ?? 0;
             throw AppException.Conflict(PointErrors.InsufficientPoints, $"The order needs {amount} points; the balance is {balance}.")
                 .With("balance", balance).With("required", amount);
         }
 
-        var entryId = await PointsSql.ApplyAsync(session, memberId, LedgerType.Use, -amount, balance - amount, reference, clock.GetUtcNow(), ct);
-        return new WalletChange(entryId, -amount, balance - amount);
+        return new WalletChange(entryId, -amount, balanceAfter);
     }
 
     public async Task<WalletChange> RefundAsync(long memberId, long amount, string reference, CancellationToken ct)
@@ -29,4 +56,6 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
         var entryId = await PointsSql.ApplyAsync(session, memberId, LedgerType.Refund, amount, balance + amount, reference, clock.GetUtcNow(), ct);
         return new WalletChange(entryId, amount, balance + amount);
     }
+
+    private sealed record Deduction(long Balance, long? LedgerEntryId, long? BalanceAfter);
 }
