@@ -1,4 +1,3 @@
-using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
 using Dapper;
@@ -10,8 +9,10 @@ using Npgsql;
 namespace Commerce.Modules.Members.Features.Login;
 
 /// <summary>Email and password for the member's id and role. <paramref name="Client"/> is the caller's address
-/// (the endpoint passes it): failed attempts lock an email for that address only.</summary>
-public sealed record Login(string Email, string Password, string? Client = null) : ICommand<LoginResult>;
+/// (the endpoint passes it): failed attempts lock an email for that address only. Multi-step: the attempt must be
+/// committed before the password is checked, since a refused login still counts; each step commits on its own, on
+/// a connection of its own (the pipeline opens none), which goes back to the pool while the password is hashed.</summary>
+public sealed record Login(string Email, string Password, string? Client = null) : IMultiStepCommand<LoginResult>;
 
 public sealed record LoginResult(long MemberId, string Role);
 
@@ -25,7 +26,7 @@ internal sealed class LoginValidator : AbstractValidator<Login>
     }
 }
 
-internal sealed class LoginHandler(DbSession session, NpgsqlDataSource dataSource, IOptions<LoginLockoutOptions> lockout, TimeProvider clock)
+internal sealed class LoginHandler(NpgsqlDataSource dataSource, IOptions<LoginLockoutOptions> lockout, TimeProvider clock)
     : IRequestHandler<Login, LoginResult>
 {
     // Hashing a password nobody has: an unknown email costs as much time as a wrong password, so response
@@ -62,10 +63,11 @@ internal sealed class LoginHandler(DbSession session, NpgsqlDataSource dataSourc
         var settings = lockout.Value;
         var key = new { Email = command.Email.Trim().ToLowerInvariant(), Client = command.Client ?? "" };
 
-        // 1. Count the attempt, committed at once on a connection of its own: a refused login rolls the command
-        //    back, and its attempt must still count. A locked email (known or not) is refused without a check.
+        Account? member;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
+            // 1. Count the attempt, committed at once: a refused login must still count. A locked email (known or not)
+            //    is refused without a check.
             var counted = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(CountAttemptSql, new
             {
                 key.Email,
@@ -81,17 +83,22 @@ internal sealed class LoginHandler(DbSession session, NpgsqlDataSource dataSourc
                 throw AppException.TooManyRequests(MemberErrors.LoginLocked, "Too many failed logins for this email; try again later.",
                     lockedUntil is { } until && until > now ? until - now : TimeSpan.FromSeconds(1));
             }
+
+            // 2. The account.
+            member = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition(FindSql, key, cancellationToken: ct));
         }
 
-        // 2. The password, checked against a decoy hash when the email has no account.
-        var member = await session.Connection.QuerySingleOrDefaultAsync<Account>(session.Command(FindSql, key, ct));
+        // 3. The password, checked against a decoy hash when the email has no account.
         if (!MemberPasswordHasher.Verify(member?.PasswordHash ?? DecoyHash.Value, command.Password) || member is null)
         {
             throw AppException.Unauthorized(MemberErrors.InvalidCredentials, "The email or password is wrong.");
         }
 
-        // 3. The right password ends the count.
-        await session.Connection.ExecuteAsync(session.Command(EndCountSql, key, ct));
+        // 4. The right password ends the count.
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(EndCountSql, key, cancellationToken: ct));
+        }
 
         return member.Status == MemberStatus.Active
             ? new LoginResult(member.Id, member.Role)
