@@ -195,7 +195,7 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
             var label = clients < wanted ? $"{clients} (of {wanted}: max_connections)" : clients.ToString();
             _rows.Add(new Row($"pgbench: {title}, {protocol}, {label} clients", clients, result.Transactions,
                 $"committed ×{result.Transactions}, failed ×{result.Failed}", result.Tps, result.LatenciesMs, result.Failed, "–", use,
-                apiRate > 0 ? $"{apiRate / result.Tps:0.00}×" : ""));
+                apiRate > 0 && result.Tps > 0 ? $"{apiRate / result.Tps:0.00}×" : ""));
             results.Add(result);
         }
 

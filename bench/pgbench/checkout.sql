@@ -5,19 +5,21 @@
 -- (lock again, daily figures: one statement); the outbox row; COMMIT. Values the app computes (price, ids) come
 -- from \gset; the order JSON is a fixed document of the real one's size. Hot product: first_product = last_product.
 -- Variables: first_product, last_product, first_member, last_member, price.
+-- Every variable is cast (::bigint) and the JSON has no colon before a letter or digit (a space, or \u003a inside
+-- strings), so the script also runs with -M prepared, where pgbench turns every :name into a parameter.
 \set product random(:first_product, :last_product)
 \set member random(:first_member, :last_member)
 BEGIN \; SET LOCAL lock_timeout = 3000 \; SET LOCAL statement_timeout = 15000;
 WITH locked AS MATERIALIZED (
     SELECT id, name, status, price, stock FROM catalog.products
-    WHERE id = ANY(ARRAY[:product]::bigint[]) ORDER BY id FOR UPDATE
+    WHERE id = ANY(ARRAY[:product::bigint]::bigint[]) ORDER BY id FOR UPDATE
 ), lines AS (
-    SELECT id, quantity FROM unnest(ARRAY[:product]::bigint[], ARRAY[1]) AS l(id, quantity)
+    SELECT id, quantity FROM unnest(ARRAY[:product::bigint]::bigint[], ARRAY[1]) AS l(id, quantity)
 ), taken AS (
     UPDATE catalog.products p SET stock = p.stock - l.quantity, updated_at = now()
     FROM lines l
     WHERE p.id = l.id
-      AND (SELECT count(*) = cardinality(ARRAY[:product]::bigint[]) AND bool_and(k.status = 'ON_SALE' AND k.stock >= w.quantity)
+      AND (SELECT count(*) = cardinality(ARRAY[:product::bigint]::bigint[]) AND bool_and(k.status = 'ON_SALE' AND k.stock >= w.quantity)
            FROM locked k JOIN lines w ON w.id = k.id)
     RETURNING p.id, p.stock
 )
@@ -27,44 +29,44 @@ ORDER BY k.id;
 WITH new_order AS (
     INSERT INTO orders.orders (member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
                                coupon_ids, payment_deadline, created_at, updated_at, paid_at)
-    VALUES (:member, 'PAID', 'CHECKOUT', :price, 0, :price - 0, NULL, 0, '{}', NULL, now(), now(), now())
+    VALUES (:member::bigint, 'PAID', 'CHECKOUT', :price::bigint, 0, :price::bigint - 0, NULL, 0, '{}', NULL, now(), now(), now())
     RETURNING id
 ), new_lines AS (
     INSERT INTO orders.order_lines (order_id, product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
     SELECT new_order.id, l.product_id, l.product_name, l.quantity, l.unit_price, l.discount, l.coupon_id, l.amount
     FROM new_order,
-         unnest(ARRAY[:product]::bigint[], ARRAY['pgbench product'], ARRAY[1], ARRAY[:price]::bigint[], ARRAY[0]::bigint[],
-                ARRAY[NULL]::bigint[], ARRAY[:price]::bigint[])
+         unnest(ARRAY[:product::bigint]::bigint[], ARRAY['pgbench product'], ARRAY[1], ARRAY[:price::bigint]::bigint[], ARRAY[0]::bigint[],
+                ARRAY[NULL]::bigint[], ARRAY[:price::bigint]::bigint[])
              AS l(product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
 )
 SELECT id AS order_id FROM new_order
 \gset
 WITH wallet AS MATERIALIZED (
-    SELECT balance FROM points.wallets WHERE member_id = :member FOR UPDATE
+    SELECT balance FROM points.wallets WHERE member_id = :member::bigint FOR UPDATE
 ), deducted AS (
-    UPDATE points.wallets SET balance = balance - :price, updated_at = now()
-    WHERE member_id = :member AND (SELECT balance FROM wallet) >= :price
+    UPDATE points.wallets SET balance = balance - :price::bigint, updated_at = now()
+    WHERE member_id = :member::bigint AND (SELECT balance FROM wallet) >= :price::bigint
     RETURNING balance
 ), entry AS (
     INSERT INTO points.ledger (member_id, type, amount, balance_after, reference, created_at)
-    SELECT :member, 'USE', -:price, balance, 'order-' || :order_id, now() FROM deducted
+    SELECT :member::bigint, 'USE', -:price::bigint, balance, 'order-' || :order_id::bigint, now() FROM deducted
     RETURNING id, balance_after
 )
 SELECT w.balance, e.id AS ledger_id, e.balance_after
 FROM wallet w LEFT JOIN entry e ON true
 \gset
 INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
-VALUES (gen_random_uuid(), :order_id, :member, 'POINTS', :price, 'APPROVED', NULL, :ledger_id, now(), now());
+VALUES (gen_random_uuid(), :order_id::bigint, :member::bigint, 'POINTS', :price::bigint, 'APPROVED', NULL, :ledger_id::bigint, now(), now());
 WITH locked AS MATERIALIZED (
-    SELECT id FROM catalog.products WHERE id = ANY(ARRAY[:product]::bigint[]) ORDER BY id FOR UPDATE
+    SELECT id FROM catalog.products WHERE id = ANY(ARRAY[:product::bigint]::bigint[]) ORDER BY id FOR UPDATE
 ), recorded AS (
     INSERT INTO catalog.product_sales_daily (day, product_id, units)
-    SELECT (now() AT TIME ZONE 'UTC')::date, l.id, l.quantity FROM unnest(ARRAY[:product]::bigint[], ARRAY[1]) AS l(id, quantity)
-    WHERE (SELECT count(*) FROM locked) = cardinality(ARRAY[:product]::bigint[])
+    SELECT (now() AT TIME ZONE 'UTC')::date, l.id, l.quantity FROM unnest(ARRAY[:product::bigint]::bigint[], ARRAY[1]) AS l(id, quantity)
+    WHERE (SELECT count(*) FROM locked) = cardinality(ARRAY[:product::bigint]::bigint[])
     ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
 )
 SELECT id FROM locked;
 INSERT INTO platform.outbox (id, stream_id, type, version, occurred_at, payload)
-SELECT * FROM unnest(ARRAY[gen_random_uuid()], ARRAY['order-' || :order_id], ARRAY['OrderPaid'], ARRAY[1], ARRAY[now()],
-                     ARRAY['{"order":{"id":1,"memberId":1,"status":"PAID","flow":"CHECKOUT","lines":[{"productId":1,"productName":"pgbench product","quantity":1,"unitPrice":1000,"discount":0,"couponId":null,"amount":1000}],"subtotal":1000,"discount":0,"total":1000,"orderCouponId":null,"orderDiscount":0,"couponIds":[],"paymentDeadline":null,"createdAt":"2025-01-01T00:00:00.000000+00:00","paidAt":"2025-01-01T00:00:00.000000+00:00","payment":{"id":"01940000-0000-7000-8000-000000000000","method":"POINTS","status":"APPROVED","amount":1000,"failureCode":null,"failureReason":null,"createdAt":"2025-01-01T00:00:00.000000+00:00","completedAt":"2025-01-01T00:00:00.000000+00:00"}},"streamId":"order-1","version":1}']::jsonb[]);
+SELECT * FROM unnest(ARRAY[gen_random_uuid()], ARRAY['order-' || :order_id::bigint], ARRAY['OrderPaid'], ARRAY[1], ARRAY[now()],
+                     ARRAY['{"order": {"id": 1,"memberId": 1,"status": "PAID","flow": "CHECKOUT","lines": [{"productId": 1,"productName": "pgbench product","quantity": 1,"unitPrice": 1000,"discount": 0,"couponId": null,"amount": 1000}],"subtotal": 1000,"discount": 0,"total": 1000,"orderCouponId": null,"orderDiscount": 0,"couponIds": [],"paymentDeadline": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","paidAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","payment": {"id": "01940000-0000-7000-8000-000000000000","method": "POINTS","status": "APPROVED","amount": 1000,"failureCode": null,"failureReason": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","completedAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00"}},"streamId": "order-1","version": 1}']::jsonb[]);
 COMMIT;

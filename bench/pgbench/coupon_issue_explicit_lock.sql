@@ -7,11 +7,11 @@
 BEGIN \; SET LOCAL lock_timeout = 3000 \; SET LOCAL statement_timeout = 15000;
 SELECT c.starts_at <= now() AND now() < c.ends_at AS open,
        c.issued_count < c.total_quantity AS has_left,
-       EXISTS (SELECT FROM coupons.issued_coupons i WHERE i.campaign_id = c.id AND i.member_id = :member) AS already_issued,
+       EXISTS (SELECT FROM coupons.issued_coupons i WHERE i.campaign_id = c.id AND i.member_id = :member::bigint) AS already_issued,
        coalesce(c.valid_until, now() + c.valid_days * interval '24 hours') AS expires_at
-FROM coupons.campaigns c WHERE c.id = :campaign FOR UPDATE;
-UPDATE coupons.campaigns SET issued_count = issued_count + 1 WHERE id = :campaign;
+FROM coupons.campaigns c WHERE c.id = :campaign::bigint FOR UPDATE;
+UPDATE coupons.campaigns SET issued_count = issued_count + 1 WHERE id = :campaign::bigint;
 INSERT INTO coupons.issued_coupons (campaign_id, member_id, status, issued_at, expires_at)
-VALUES (:campaign, :member, 'AVAILABLE', now(), now() + interval '30 days')
+VALUES (:campaign::bigint, :member::bigint, 'AVAILABLE', now(), now() + interval '30 days')
 ON CONFLICT (campaign_id, member_id) DO NOTHING;
 COMMIT;
