@@ -33,8 +33,6 @@ public sealed class SeveralInstancesTests(ThreeInstances shop, ITestOutputHelper
         // or COUPON_SOLD_OUT. Either way, exactly the limit is issued.
         Assert.Equal(60, replies.Count(r => r.Status == 201));
         Assert.All(replies.Where(r => r.Status != 201), r => Assert.Contains((r.Status, r.Code), new (int, string?)[] { (409, "COUPON_SOLD_OUT"), (409, "LOCK_TIMEOUT") }));
-        Assert.True(Enumerable.Range(0, 3).Count(h => replies.Where((r, i) => i % 3 == h).Any(r => r.Status == 201)) >= 2,
-            "the coupons went to one instance: the rush did not race across instances");
         Assert.Equal(60, await Sql.ScalarAsync<int>("SELECT issued_count FROM coupons.campaigns WHERE id = @Id", new { campaign.Id }));
         Assert.Equal(60, await Sql.ScalarAsync<long>("SELECT count(DISTINCT member_id) FROM coupons.issued_coupons WHERE campaign_id = @Id", new { campaign.Id }));
         Assert.Equal(60, await Sql.ScalarAsync<long>("SELECT count(*) FROM coupons.issued_coupons WHERE campaign_id = @Id", new { campaign.Id }));
