@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
 using Commerce.Bench;
@@ -19,6 +20,11 @@ if (!File.Exists(options.HostDll))
 var clock = Stopwatch.StartNew();
 Console.WriteLine($"Starting the host ({options.HostDll}) on a fresh database...");
 await using var host = await HostUnderTest.StartAsync(options.HostDll, options.HostSettings);
+
+// Ctrl+C or a kill of the harness ends the process without unwinding: stop the host (and its PostgreSQL) first.
+void StopHost(PosixSignalContext _) => host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopHost);
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopHost);
 await using var rss = new RssSampler(host.Pid);
 await using var db = NpgsqlDataSource.Create(host.ConnectionString);
 Console.WriteLine($"Host pid {host.Pid} on {host.BaseAddress}, PostgreSQL pid {host.PostmasterPid} on port {host.PostgresPort}.");
