@@ -14,15 +14,20 @@ internal static class OrderRelease
 {
     private const string MarkReleasedSql = "UPDATE orders.orders SET released_at = @Now, updated_at = @Now WHERE id = @OrderId";
 
+    /// <summary>Whether the order has coupons and stock to give back: it failed, was cancelled or expired, and is not released yet.</summary>
+    public static bool IsDue(OrderStore.OrderRow order) =>
+        order.ReleasedAt is null && order.Status is OrderStatus.PaymentFailed or OrderStatus.Cancelled or OrderStatus.Expired;
+
     public static async Task<bool> ReleaseAsync(
         DbSession session,
         ICouponRedemption coupons,
         IProductStock stock,
         OrderStore.OrderRow order,
+        IReadOnlyList<OrderLineView> lines,
         DateTimeOffset now,
         CancellationToken ct)
     {
-        if (order.ReleasedAt is not null || order.Status is not (OrderStatus.PaymentFailed or OrderStatus.Cancelled or OrderStatus.Expired))
+        if (!IsDue(order))
         {
             return false;
         }
@@ -32,7 +37,6 @@ internal static class OrderRelease
             await coupons.RestoreAsync(order.CouponIds, order.Id, ct);
         }
 
-        var lines = await OrderStore.LinesAsync(session, order.Id, ct);
         await stock.ReleaseAsync(lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), ct);
         await session.Connection.ExecuteAsync(session.Command(MarkReleasedSql, new { OrderId = order.Id, Now = now }, ct));
         return true;

@@ -59,7 +59,17 @@ internal static class OrderStore
         payment_deadline, released_at, created_at, paid_at
         """;
 
-    private const string LockSql = $"SELECT {Columns} FROM orders.orders WHERE id = @OrderId FOR UPDATE";
+    private const string FindSql = $"SELECT {Columns} FROM orders.orders WHERE id = @OrderId";
+
+    private const string LockSql = $"{FindSql} FOR UPDATE";
+
+    private const string ClaimDueSql = $"""
+        SELECT {Columns} FROM orders.orders
+        WHERE status = 'PENDING_PAYMENT' AND payment_deadline <= @Now
+        ORDER BY payment_deadline
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        """;
 
     private const string LinesSql = """
         SELECT product_id, product_name, quantity, unit_price, discount, coupon_id, amount
@@ -92,6 +102,14 @@ internal static class OrderStore
     private const string SetStatusSql = """
         UPDATE orders.orders SET status = @Status, updated_at = @Now, paid_at = coalesce(@PaidAt, paid_at) WHERE id = @OrderId
         """;
+
+    /// <summary>The order row without a lock (reads); null when it does not exist.</summary>
+    public static Task<OrderRow?> FindAsync(DbSession session, long orderId, CancellationToken ct) =>
+        session.Connection.QuerySingleOrDefaultAsync<OrderRow>(session.Command(FindSql, new { OrderId = orderId }, ct));
+
+    /// <summary>Locks one order whose payment deadline has passed (step 1 of the global lock order); null when none is due.</summary>
+    public static Task<OrderRow?> ClaimDueAsync(DbSession session, DateTimeOffset now, CancellationToken ct) =>
+        session.Connection.QuerySingleOrDefaultAsync<OrderRow>(session.Command(ClaimDueSql, new { Now = now }, ct));
 
     /// <summary>Locks the order row (step 1 of the global lock order); null when it does not exist.</summary>
     public static Task<OrderRow?> LockAsync(DbSession session, long orderId, CancellationToken ct) =>

@@ -43,9 +43,10 @@ internal sealed class CancelOrderHandler(
 
         // 2. Cancelled, then the release in the same transaction: coupons (step 2), products (step 3).
         order = await OrderStore.SetStatusAsync(session, order, OrderStatus.Cancelled, now, ct);
-        await OrderRelease.ReleaseAsync(session, coupons, stock, order, now, ct);
+        var lines = await OrderStore.LinesAsync(session, order.Id, ct);
+        await OrderRelease.ReleaseAsync(session, coupons, stock, order, lines, now, ct);
 
-        var cancelled = await OrderStore.ViewAsync(session, order, ct);
+        var cancelled = OrderStore.View(order, lines, await OrderStore.LatestPaymentAsync(session, order.Id, ct));
         outbox.Record(new OrderCancelled(cancelled));
         return cancelled;
     }

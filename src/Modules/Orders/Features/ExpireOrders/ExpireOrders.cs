@@ -26,31 +26,22 @@ internal sealed class ExpireDueOrderHandler(
     Outbox outbox,
     TimeProvider clock) : IRequestHandler<ExpireDueOrder, long?>
 {
-    private const string ClaimSql = """
-        SELECT id FROM orders.orders
-        WHERE status = 'PENDING_PAYMENT' AND payment_deadline <= @Now
-        ORDER BY payment_deadline
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED
-        """;
-
     public async Task<long?> Handle(ExpireDueOrder command, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
 
         // 1. One due order, locked (lock order step 1).
-        var orderId = await session.Connection.QuerySingleOrDefaultAsync<long?>(session.Command(ClaimSql, new { Now = now }, ct));
-        if (orderId is null)
+        var order = await OrderStore.ClaimDueAsync(session, now, ct);
+        if (order is null)
         {
             return null;
         }
 
-        var order = (await OrderStore.LockAsync(session, orderId.Value, ct))!;
-
         // 2. EXPIRED, then the release: its coupons (step 2) and products (step 3).
         order = await OrderStore.SetStatusAsync(session, order, OrderStatus.Expired, now, ct);
-        await OrderRelease.ReleaseAsync(session, coupons, stock, order, now, ct);
-        outbox.Record(new OrderExpired(await OrderStore.ViewAsync(session, order, ct)));
+        var lines = await OrderStore.LinesAsync(session, order.Id, ct);
+        await OrderRelease.ReleaseAsync(session, coupons, stock, order, lines, now, ct);
+        outbox.Record(new OrderExpired(OrderStore.View(order, lines, await OrderStore.LatestPaymentAsync(session, order.Id, ct))));
         return order.Id;
     }
 }

@@ -10,15 +10,9 @@ public sealed record GetOrder(long RequesterId, bool RequesterIsAdmin, long Orde
 
 internal sealed class GetOrderHandler(DbSession session) : IRequestHandler<GetOrder, OrderView>
 {
-    private const string Sql = """
-        SELECT id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount, coupon_ids,
-               payment_deadline, released_at, created_at, paid_at
-        FROM orders.orders WHERE id = @OrderId
-        """;
-
     public async Task<OrderView> Handle(GetOrder query, CancellationToken ct)
     {
-        var order = await session.Connection.QuerySingleOrDefaultAsync<OrderStore.OrderRow>(session.Command(Sql, query, ct));
+        var order = await OrderStore.FindAsync(session, query.OrderId, ct);
         return order is not null && (order.MemberId == query.RequesterId || query.RequesterIsAdmin)
             ? await OrderStore.ViewAsync(session, order, ct)
             : throw OrderStore.NotFound(query.OrderId);

@@ -66,7 +66,7 @@ internal sealed class PayOrderHandler(IMediator mediator, IPaymentGateway gatewa
         }
 
         // 3. Transaction 2: approved → PAID; declined → refunded and PAYMENT_FAILED, then the release.
-        var completed = await mediator.Send(new CompletePayment(payment.Id, answer), CancellationToken.None);
+        var completed = await mediator.Send(new CompletePayment(payment.Id, command.OrderId, answer), CancellationToken.None);
         if (completed.Order.Status == OrderStatus.PaymentFailed)
         {
             await mediator.Send(new ReleaseOrder.ReleaseOrder(command.OrderId), CancellationToken.None);
@@ -117,7 +117,8 @@ internal sealed class StartPaymentHandler(
         {
             case OrderStatus.Paid or OrderStatus.Paying:
                 // Paid already, or waiting for the gateway: answer with the payment, never charge again.
-                return new StartedPayment(await OrderStore.ViewAsync(session, order, ct), await OrderStore.LatestPaymentAsync(session, order.Id, ct), null);
+                var view = await OrderStore.ViewAsync(session, order, ct);
+                return new StartedPayment(view, view.Payment, null);
             case not OrderStatus.PendingPayment:
                 throw await NotPayableAsync(order, command.IdempotencyKey, ct);
         }
@@ -200,7 +201,7 @@ internal sealed class StartPaymentHandler(
 }
 
 /// <summary>Step 3 of PayOrder, also sent by the reconciler once the gateway's answer is known. Idempotent.</summary>
-internal sealed record CompletePayment(Guid PaymentId, GatewayAnswer Answer) : ICommand<CompletedPayment>;
+internal sealed record CompletePayment(Guid PaymentId, long OrderId, GatewayAnswer Answer) : ICommand<CompletedPayment>;
 
 internal sealed record CompletedPayment(OrderView Order, long? Balance);
 
@@ -211,13 +212,9 @@ internal sealed class CompletePaymentHandler(
     Outbox outbox,
     TimeProvider clock) : IRequestHandler<CompletePayment, CompletedPayment>
 {
-    private const string LockOrderOfPaymentSql = """
-        SELECT order_id FROM orders.payments WHERE id = @PaymentId
-        """;
-
     private const string PaymentSql = """
         SELECT id, method, status, amount, failure_code, failure_reason, created_at, completed_at, member_id, points_ledger_id
-        FROM orders.payments WHERE id = @PaymentId
+        FROM orders.payments WHERE id = @PaymentId AND order_id = @OrderId
         """;
 
     private const string ApproveSql = """
@@ -236,8 +233,7 @@ internal sealed class CompletePaymentHandler(
         var now = clock.GetUtcNow();
 
         // 1. The order row first (lock order step 1); every change of a payment happens under its order's lock.
-        var orderId = await session.Connection.ExecuteScalarAsync<long>(session.Command(LockOrderOfPaymentSql, command, ct));
-        var order = await OrderStore.LockAsync(session, orderId, ct) ?? throw OrderStore.NotFound(orderId);
+        var order = await OrderStore.LockAsync(session, command.OrderId, ct) ?? throw OrderStore.NotFound(command.OrderId);
         var payment = await session.Connection.QuerySingleAsync<PaymentRow>(session.Command(PaymentSql, command, ct));
         var lines = await OrderStore.LinesAsync(session, order.Id, ct);
 

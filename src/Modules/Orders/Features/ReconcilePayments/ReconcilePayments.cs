@@ -72,7 +72,7 @@ internal sealed class PaymentReconciler(
                 continue;
             }
 
-            var completed = await mediator.Send(new CompletePayment(due.Id, answer), ct);
+            var completed = await mediator.Send(new CompletePayment(due.Id, due.OrderId, answer), ct);
             if (completed.Order.Status == OrderStatus.PaymentFailed)
             {
                 await mediator.Send(new ReleaseOrder.ReleaseOrder(due.OrderId), ct);

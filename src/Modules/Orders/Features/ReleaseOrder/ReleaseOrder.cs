@@ -26,7 +26,13 @@ internal sealed class ReleaseOrderHandler(DbSession session, ICouponRedemption c
     {
         // 1. The order row; then its coupons and products inside the release.
         var order = await OrderStore.LockAsync(session, command.OrderId, ct);
-        return order is not null && await OrderRelease.ReleaseAsync(session, coupons, stock, order, clock.GetUtcNow(), ct);
+        if (order is null || !OrderRelease.IsDue(order))
+        {
+            return false;
+        }
+
+        var lines = await OrderStore.LinesAsync(session, order.Id, ct);
+        return await OrderRelease.ReleaseAsync(session, coupons, stock, order, lines, clock.GetUtcNow(), ct);
     }
 }
 
