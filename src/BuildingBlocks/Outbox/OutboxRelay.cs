@@ -98,6 +98,9 @@ internal sealed class OutboxRelay(
     private async Task RunLaneAsync(int lane, OutboxOptions settings, CancellationToken stoppingToken)
     {
         var failuresInARow = 0;
+        // The last retry this lane scheduled. Its batch's retries fall due spread over the jitter; once the earliest
+        // are sent, the lane must come back for the later ones rather than sleep until the poll.
+        DateTimeOffset? lastRetryAt = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
@@ -108,8 +111,13 @@ internal sealed class OutboxRelay(
                     await RefreshStatsIfDueAsync(settings, stoppingToken);
                 }
 
-                var (settled, earliestRetry) = await RelayBatchAsync(settings, stoppingToken);
+                var (settled, retries) = await RelayBatchAsync(settings, stoppingToken);
                 failuresInARow = 0;
+                if (retries is { Latest: var latest } && (lastRetryAt is null || latest > lastRetryAt))
+                {
+                    lastRetryAt = latest;
+                }
+
                 if (settled > 0)
                 {
                     // Settling a head makes its stream's next event claimable: go again at once.
@@ -117,7 +125,15 @@ internal sealed class OutboxRelay(
                 }
 
                 var poll = lane == 0 ? settings.PollInterval : settings.PollInterval * 10;
-                wait = earliestRetry < poll ? earliestRetry.Value : poll;
+                var now = clock.GetUtcNow();
+                if (lastRetryAt <= now)
+                {
+                    lastRetryAt = null;
+                }
+
+                wait = (retries?.Earliest ?? lastRetryAt) is { } retryAt
+                    ? TimeSpan.FromTicks(Math.Clamp((retryAt - now).Ticks, 0, poll.Ticks))
+                    : poll;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -145,7 +161,7 @@ internal sealed class OutboxRelay(
     }
 
     /// <summary>One batch; returns how many rows left the pending set and the soonest retry it scheduled.</summary>
-    internal async Task<(int Settled, TimeSpan? EarliestRetry)> RelayBatchAsync(OutboxOptions settings, CancellationToken stoppingToken)
+    internal async Task<(int Settled, (DateTimeOffset Earliest, DateTimeOffset Latest)? Retries)> RelayBatchAsync(OutboxOptions settings, CancellationToken stoppingToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, stoppingToken);
@@ -195,8 +211,8 @@ internal sealed class OutboxRelay(
         await transaction.CommitAsync(CancellationToken.None);
 
         Report(outcomes, rows.Count, now);
-        var earliestRetry = outcomes.Retries.Count > 0 ? outcomes.Retries.Min(r => r.At) - now : (TimeSpan?)null;
-        return (outcomes.Delivered.Count + outcomes.Dead.Count, earliestRetry);
+        var retries = outcomes.Retries.Count > 0 ? (outcomes.Retries.Min(r => r.At), outcomes.Retries.Max(r => r.At)) : ((DateTimeOffset, DateTimeOffset)?)null;
+        return (outcomes.Delivered.Count + outcomes.Dead.Count, retries);
     }
 
     private async Task<DeliveryResult?> DeliverAsync(ClaimedRow row, TimeSpan timeout, CancellationToken stoppingToken)
