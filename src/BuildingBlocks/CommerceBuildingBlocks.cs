@@ -61,6 +61,10 @@ public static class CommerceBuildingBlocks
         return services.AddCommerceModule("platform", typeof(CommerceBuildingBlocks).Assembly);
     }
 
+    /// <summary><c>Commerce:DataDirectory</c>, <c>.data</c> when not set: the embedded cluster and the local event sink live in it.</summary>
+    public static string DataDirectory(IConfiguration configuration) =>
+        configuration["Commerce:DataDirectory"] is { Length: > 0 } directory ? directory : ".data";
+
     /// <summary>A data source on the configured database; <paramref name="poolSize"/> overrides the configured pool size.</summary>
     internal static NpgsqlDataSource CreateDataSource(IServiceProvider sp, IConfiguration configuration, int? poolSize = null, string? applicationName = null)
     {

@@ -19,7 +19,7 @@ internal static class EmbeddedDatabase
         }
 
         using var loggerFactory = new Serilog.Extensions.Logging.SerilogLoggerFactory(log);
-        var dataDirectory = configuration["Commerce:DataDirectory"] is { Length: > 0 } configured ? configured : ".data";
+        var dataDirectory = CommerceBuildingBlocks.DataDirectory(configuration);
         try
         {
             var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions

@@ -43,15 +43,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, ILogger logger, CancellationToken ct = default)
     {
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        options = new EmbeddedPostgresOptions
-        {
-            DataDirectory = dataDirectory,
-            BinDirectory = options.BinDirectory,
-            Database = options.Database,
-            Durable = options.Durable,
-            Settings = options.Settings,
-            Port = options.Port,
-        };
+        options = options with { DataDirectory = dataDirectory };
         var binDirectory = FindBinaries(options.BinDirectory);
         var runAs = Environment.IsPrivilegedProcess ? ServerUser : null;
 

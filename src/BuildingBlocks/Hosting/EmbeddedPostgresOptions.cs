@@ -1,6 +1,6 @@
 namespace Commerce.BuildingBlocks.Hosting;
 
-public sealed class EmbeddedPostgresOptions
+public sealed record EmbeddedPostgresOptions
 {
     /// <summary>The cluster's directory (PGDATA). Created and initialised on first start.</summary>
     public required string DataDirectory { get; init; }

@@ -13,7 +13,7 @@ public static class OutboxComposition
 {
     /// <summary>The local sink's file when no platform URL is set: <c>&lt;Commerce:DataDirectory&gt;/data-platform/events.jsonl</c>.</summary>
     public static string LocalSinkPath(IConfiguration configuration) =>
-        Path.GetFullPath(Path.Combine(configuration["Commerce:DataDirectory"] is { Length: > 0 } directory ? directory : ".data", "data-platform", "events.jsonl"));
+        Path.GetFullPath(Path.Combine(CommerceBuildingBlocks.DataDirectory(configuration), "data-platform", "events.jsonl"));
 
     /// <summary>The relay, its data platform adapter, metrics and retention cleanup.</summary>
     internal static IServiceCollection AddOutboxRelay(this IServiceCollection services, IConfiguration configuration)
