@@ -26,7 +26,7 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
     /// <summary>Runs after a successful commit of the current transaction (e.g. wake the outbox relay).</summary>
     public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
 
-    internal async Task OpenAsync(CancellationToken ct)
+    public async Task OpenAsync(CancellationToken ct)
     {
         _connection ??= await dataSource.OpenConnectionAsync(ct);
     }

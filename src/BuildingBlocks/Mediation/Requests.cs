@@ -20,6 +20,13 @@ public interface IMultiStepCommand<TResponse> : IRequest<TResponse>, IMultiStepM
 public interface IMultiStepMarker;
 
 /// <summary>
+/// A request whose handler opens the connection itself (<c>DbSession.OpenAsync</c>), once it needs the database: an
+/// answer from memory (a sold-out campaign, a cached read) then never waits for a pooled connection. The pipeline
+/// opens no connection for it and closes the one the handler opened.
+/// </summary>
+public interface IOpensConnectionWhenNeeded;
+
+/// <summary>
 /// A command a client may retry with an <c>Idempotency-Key</c> header. Keys are scoped per member, so
 /// two members can never collide or read each other's stored responses.
 /// </summary>

@@ -32,7 +32,11 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
         {
             try
             {
-                await session.OpenAsync(cancellationToken);
+                if (request is not IOpensConnectionWhenNeeded)
+                {
+                    await session.OpenAsync(cancellationToken);
+                }
+
                 return await next();
             }
             finally

@@ -7,7 +7,7 @@ using MediatR;
 namespace Commerce.Modules.Catalog.Features.GetPopularProducts;
 
 /// <summary>The products with the most units in paid orders over the last <paramref name="Days"/> UTC days, today included.</summary>
-public sealed record GetPopularProducts(int Days, int Limit) : IQuery<PopularProducts>;
+public sealed record GetPopularProducts(int Days, int Limit) : IQuery<PopularProducts>, IOpensConnectionWhenNeeded;
 
 /// <summary>The window (both ends included) and the products in it, most units first; ties go to the lower id.</summary>
 public sealed record PopularProducts(int Days, DateOnly From, DateOnly To, IReadOnlyList<PopularProduct> Items);
@@ -49,6 +49,7 @@ internal sealed class GetPopularProductsHandler(DbSession session, PopularProduc
         cache.GetOrLoadAsync(query.Days, query.Limit, async today =>
         {
             // 2. Sum the daily figures of the window.
+            await session.OpenAsync(ct);
             var from = today.AddDays(1 - query.Days);
             var items = (await session.Connection.QueryAsync<PopularProduct>(session.Command(Sql,
                 new { From = from, To = today, query.Limit }, ct))).AsList();

@@ -1,5 +1,6 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
+using Commerce.BuildingBlocks.Mediation;
 using Commerce.Modules.Coupons.Contracts;
 using Dapper;
 using FluentValidation;
@@ -15,7 +16,7 @@ namespace Commerce.Modules.Coupons.Features.IssueCoupon;
 /// back to the app, waits for a thread, and the COMMIT travels to the server; as one statement the lock is
 /// released inside the server, the moment the statement's implicit transaction commits.
 /// </summary>
-public sealed record IssueCoupon(long MemberId, long CampaignId) : IRequest<CouponResponse>;
+public sealed record IssueCoupon(long MemberId, long CampaignId) : IRequest<CouponResponse>, IOpensConnectionWhenNeeded;
 
 internal sealed class IssueCouponValidator : AbstractValidator<IssueCoupon>
 {
@@ -82,6 +83,7 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
         }
 
         // 2. Check, then claim under the campaign row lock, in one statement whose outcome says what happened.
+        await session.OpenAsync(ct);
         var settings = database.Value;
         using var results = await session.Connection.QueryMultipleAsync(session.Command(IssueSql, new
         {
