@@ -28,10 +28,7 @@ public sealed class ConcurrencyTests(CommerceApp app) : IClassFixture<CommerceAp
 
         await Concurrently.RunAsync(200, async i => (await clients[i % 20].PostJsonAsync("/api/me/points/charge", new { amount = 10 })).StatusCode);
 
-        var mismatches = await app.Sql.ScalarAsync<long>("""
-            SELECT count(*) FROM points.wallets w
-            WHERE w.balance <> (SELECT coalesce(sum(amount), 0) FROM points.ledger l WHERE l.member_id = w.member_id)
-            """);
+        var mismatches = await app.Sql.WalletsOffTheirLedgerAsync();
         Assert.Equal(0, mismatches);
         Assert.Equal(2_000, await app.Sql.ScalarAsync<long>("SELECT sum(balance) FROM points.wallets WHERE member_id = ANY(@Ids)", new { Ids = members.Select(m => m.Id).ToArray() }));
     }

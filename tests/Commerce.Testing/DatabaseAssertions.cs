@@ -26,6 +26,12 @@ public sealed class Sql(string connectionString)
         return await connection.QuerySingleAsync<T>(sql, parameters);
     }
 
+    /// <summary>Wallets whose balance differs from the sum of their ledger: 0 whenever no point was lost or made up.</summary>
+    public Task<long> WalletsOffTheirLedgerAsync() => ScalarAsync<long>("""
+        SELECT count(*) FROM points.wallets w
+        WHERE w.balance <> (SELECT coalesce(sum(amount), 0) FROM points.ledger l WHERE l.member_id = w.member_id)
+        """);
+
     public async Task<int> ExecuteAsync(string sql, object? parameters = null)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
