@@ -32,18 +32,39 @@ public sealed class PipelineTests(PipelineTests.Host host) : IClassFixture<Pipel
         }
     }
 
-    /// <summary>Locks two rows in the given order with a pause in between, so two of them deadlock.</summary>
+    /// <summary>
+    /// Locks two rows in the given order; the first two attempts wait until both hold their first row, so they
+    /// deadlock whatever the scheduling (a fixed pause let one finish first on a busy machine).
+    /// </summary>
     public sealed record LockTwo(long First, long Second, string Key) : ICommand<int>;
 
     internal sealed class LockTwoHandler(DbSession session, Outbox.Outbox outbox) : IRequestHandler<LockTwo, int>
     {
         public static int Attempts;
+        private static int _holdingFirst;
+        private static TaskCompletionSource _bothHoldFirst = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public static void Reset()
+        {
+            Attempts = 0;
+            _holdingFirst = 0;
+            _bothHoldFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
 
         public async Task<int> Handle(LockTwo command, CancellationToken ct)
         {
-            Interlocked.Increment(ref Attempts);
+            var attempt = Interlocked.Increment(ref Attempts);
             await session.Connection.ExecuteAsync(session.Command("SELECT 1 FROM public.deadlock WHERE id = @First FOR UPDATE", command, ct));
-            await Task.Delay(300, ct);
+            if (attempt <= 2)
+            {
+                if (Interlocked.Increment(ref _holdingFirst) == 2)
+                {
+                    _bothHoldFirst.TrySetResult();
+                }
+
+                await _bothHoldFirst.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+            }
+
             await session.Connection.ExecuteAsync(session.Command("UPDATE public.deadlock SET hits = hits + 1 WHERE id = @Second", command, ct));
             outbox.Record(new Probe(command.Key));
             return 1;
@@ -102,7 +123,7 @@ public sealed class PipelineTests(PipelineTests.Host host) : IClassFixture<Pipel
     public async Task A_deadlock_is_retried_as_a_whole_command_and_both_succeed_with_one_event_each()
     {
         await host.Sql.ExecuteAsync("CREATE TABLE public.deadlock (id bigint PRIMARY KEY, hits int NOT NULL); INSERT INTO public.deadlock VALUES (1, 0), (2, 0)");
-        LockTwoHandler.Attempts = 0;
+        LockTwoHandler.Reset();
 
         var results = await Concurrently.RunAsync(2, i => host.SendAsync(i == 0 ? new LockTwo(1, 2, "dl-a") : new LockTwo(2, 1, "dl-b")));
 
