@@ -10,7 +10,7 @@ public sealed class CatalogOptions
 }
 
 /// <summary>What a product may hold; the migration's check constraints mirror these.</summary>
-public static class CatalogLimits
+internal static class CatalogLimits
 {
     public const int MaxNameLength = 200;
     public const int MaxDescriptionLength = 2_000;

@@ -2,7 +2,7 @@ using Commerce.BuildingBlocks.Outbox;
 
 namespace Commerce.Modules.Orders;
 
-public static class OrderStatus
+internal static class OrderStatus
 {
     public const string PendingPayment = "PENDING_PAYMENT";
     public const string Paying = "PAYING";
@@ -34,7 +34,7 @@ internal static class PaymentMethod
     public const string Points = "POINTS";
 }
 
-public static class OrderErrors
+internal static class OrderErrors
 {
     public const string OrderNotFound = "ORDER_NOT_FOUND";
     public const string OrderNotPayable = "ORDER_NOT_PAYABLE";

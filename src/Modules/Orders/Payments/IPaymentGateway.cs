@@ -5,16 +5,16 @@ namespace Commerce.Modules.Orders.Payments;
 /// payment again returns the first outcome instead of charging twice, which is what makes retries and the
 /// reconciler safe.
 /// </summary>
-public interface IPaymentGateway
+internal interface IPaymentGateway
 {
     Task<GatewayAnswer> ApproveAsync(GatewayPayment payment, CancellationToken ct);
 
     Task<GatewayAnswer> GetStatusAsync(Guid paymentId, CancellationToken ct);
 }
 
-public sealed record GatewayPayment(Guid PaymentId, long OrderId, long MemberId, long Amount);
+internal sealed record GatewayPayment(Guid PaymentId, long OrderId, long MemberId, long Amount);
 
-public enum GatewayOutcome
+internal enum GatewayOutcome
 {
     Approved,
     Declined,
@@ -26,7 +26,7 @@ public enum GatewayOutcome
     Unknown,
 }
 
-public sealed record GatewayAnswer(GatewayOutcome Outcome, string? Reference = null, string? Reason = null)
+internal sealed record GatewayAnswer(GatewayOutcome Outcome, string? Reference = null, string? Reason = null)
 {
     public bool IsFinal => Outcome is GatewayOutcome.Approved or GatewayOutcome.Declined;
 

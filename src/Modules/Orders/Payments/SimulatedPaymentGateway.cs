@@ -8,7 +8,7 @@ namespace Commerce.Modules.Orders.Payments;
 /// (so status checks and repeated approvals behave like a real PG), with settings for latency, declines and
 /// lost answers. Its records do not survive a restart; use the HTTP adapter for a real gateway.
 /// </summary>
-public sealed class SimulatedPaymentGateway(IOptionsMonitor<PaymentGatewayOptions> options, TimeProvider clock) : IPaymentGateway
+internal sealed class SimulatedPaymentGateway(IOptionsMonitor<PaymentGatewayOptions> options, TimeProvider clock) : IPaymentGateway
 {
     private readonly ConcurrentDictionary<Guid, GatewayAnswer> _records = new();
 
