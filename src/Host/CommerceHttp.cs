@@ -64,6 +64,7 @@ internal static class CommerceHttp
         services.AddCommerceRateLimits();
 
         services.AddCommerceProxyAndCors(configuration);
+        services.AddCommerceKeyRingProtection(configuration);
         services.AddCommerceOpenApi();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag])
