@@ -42,6 +42,7 @@ public static class CommerceBuildingBlocks
         services.AddScoped<ServiceFactory>(sp => sp.GetRequiredService);
         services.AddScoped<IMediator, Mediator>();
         // First registered = outermost (design.md, "The pipeline").
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TelemetryBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(TransactionBehavior<,>));
@@ -71,7 +72,22 @@ public static class CommerceBuildingBlocks
         var connectionString = configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
         var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        return new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options, poolSize, applicationName)).Build();
+        var builder = new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options, poolSize, applicationName))
+        {
+            // The pool's name in metrics; unnamed, Npgsql would label them with the connection string (host, port, user).
+            Name = applicationName ?? "commerce",
+        };
+        // SQL spans only inside a request, a command or a relay batch: background polls would be a stream of lone spans.
+        builder.ConfigureTracing(tracing => tracing
+            .ConfigureCommandFilter(_ => System.Diagnostics.Activity.Current is not null)
+            .ConfigureBatchFilter(_ => System.Diagnostics.Activity.Current is not null));
+        // Npgsql's own events (connection failures, pool trouble) reach the host's log; its level is set in the Serilog section.
+        if (sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() is { } loggers)
+        {
+            builder.UseLoggerFactory(loggers);
+        }
+
+        return builder.Build();
     }
 
     /// <summary>Registers a module: its migrations, and the handlers and validators in its assembly.</summary>

@@ -5,6 +5,7 @@ using Commerce.BuildingBlocks.Outbox;
 using Commerce.Host.Auth;
 using Commerce.Host.Errors;
 using Commerce.Host.Health;
+using Commerce.Host.Hosting;
 using Commerce.Host.Logging;
 using Commerce.Host.OpenApi;
 using Commerce.Host.RateLimiting;
@@ -62,6 +63,8 @@ internal static class CommerceHttp
         services.AddExceptionHandler<ProblemMapper>();
         services.AddCommerceRateLimits();
 
+        services.AddCommerceProxyAndCors(configuration);
+        services.AddCommerceKeyRingProtection(configuration);
         services.AddCommerceOpenApi();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag])
@@ -73,7 +76,9 @@ internal static class CommerceHttp
 
     public static WebApplication UseCommerceHttp(this WebApplication app)
     {
-        app.UseMiddleware<RequestLogging>();
+        // Forwarded headers first of all (the rate limits and the lockout see the real client), then CORS (preflights answered before auth).
+        app.UseCommerceProxyAndCors();
+        app.UseCommerceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Security.Claims;
 using Commerce.BuildingBlocks.Data;
 using Microsoft.AspNetCore.Authentication;
@@ -79,6 +81,37 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(member.Id, member.Role));
+        return client;
+    }
+
+    /// <summary>A client whose connections come from <paramref name="address"/> (any 127.0.0.0/8 address is loopback on Linux).</summary>
+    public HttpClient ClientFrom(string address, TestMember? member = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var probe = Anonymous();
+        var client = new HttpClient(handler) { BaseAddress = probe.BaseAddress };
+        if (member is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", TokenFor(member.Id, member.Role));
+        }
+
         return client;
     }
 

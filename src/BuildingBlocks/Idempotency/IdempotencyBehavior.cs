@@ -58,6 +58,7 @@ internal sealed class IdempotencyBehavior<TRequest, TResponse>(DbSession session
                     "This Idempotency-Key was already used with a different request.");
             }
 
+            Telemetry.CommerceTelemetry.RecordIdempotentReplay(requestType);
             return JsonSerializer.Deserialize<TResponse>(stored.Response!, Json)!;
         }
 

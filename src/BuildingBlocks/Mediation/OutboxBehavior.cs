@@ -23,6 +23,8 @@ internal sealed class OutboxBehavior<TRequest, TResponse>(
             {
                 await Outbox.OutboxWriter.WriteAsync(session, events, clock.GetUtcNow(), cancellationToken);
                 session.AfterCommit(signal.Wake);
+                var via = Telemetry.CommerceTelemetry.CurrentRoot;
+                session.AfterCommit(() => Telemetry.CommerceTelemetry.RecordCommitted(events, via));
             }
         }
 

@@ -59,6 +59,7 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
                                               && attempt < settings.MaxAttempts)
             {
                 logger.LogWarning("{Request} hit {SqlState} on attempt {Attempt}; retrying the whole command", typeof(TRequest).Name, e.SqlState, attempt);
+                Telemetry.CommerceTelemetry.RecordDeadlockRetry(typeof(TRequest).Name);
                 await session.RollbackAsync();
                 outbox.Discard();
                 await Task.Delay(Random.Shared.Next(5, 20 * attempt), cancellationToken);

@@ -185,6 +185,9 @@ internal sealed class OutboxRelay(
             return (0, null);
         }
 
+        // A span per batch that claimed something (the empty polls would be noise), around the deliveries and the record.
+        using var activity = Telemetry.CommerceTelemetry.Source.StartActivity("OutboxRelay batch");
+        activity?.SetTag("commerce.outbox.claimed", rows.Count);
         if (rows.Count == settings.BatchSize)
         {
             // Probably more where these came from: bring in an idle lane while this one delivers.

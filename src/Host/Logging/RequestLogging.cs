@@ -1,27 +1,32 @@
-using System.Diagnostics;
+using Serilog;
+using Serilog.Events;
 
 namespace Commerce.Host.Logging;
 
 /// <summary>
-/// One event per request: method, route template (not the raw path, which may carry ids or tokens in a
-/// query string), status and elapsed time. Bodies and headers are never logged.
+/// Serilog's request log (one event per request), keeping what the hand-written one promised: method, route template
+/// (never the raw path, which may carry ids, or a query string with tokens), status and elapsed time, with the trace id
+/// every event carries. Bodies and headers are never logged.
 /// </summary>
-internal sealed class RequestLogging(RequestDelegate next, ILogger<RequestLogging> logger)
+internal static class RequestLogging
 {
-    public async Task InvokeAsync(HttpContext context)
+    private const string Unmatched = "(no route)";
+
+    public static IApplicationBuilder UseCommerceRequestLogging(this WebApplication app) => app.UseSerilogRequestLogging(options =>
     {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            var status = context.Response.StatusCode;
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value;
-            logger.Log(status >= 500 ? LogLevel.Error : LogLevel.Information,
-                "HTTP {Method} {Route} responded {StatusCode} in {ElapsedMs:0.0} ms",
-                context.Request.Method, route, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
-    }
+        // This host's logger, not the static one (several hosts share a test process).
+        options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+        options.MessageTemplate = "HTTP {RequestMethod} {Route} responded {StatusCode} in {Elapsed:0.0} ms";
+        options.GetLevel = (context, _, exception) => exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+        // Replaces the default properties, which include RequestPath: the raw path never reaches an event.
+        options.GetMessageTemplateProperties = (context, _, elapsed, status) =>
+        [
+            new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
+            new LogEventProperty("Route", new ScalarValue(Route(context))),
+            new LogEventProperty("StatusCode", new ScalarValue(status)),
+            new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
+        ];
+    });
+
+    private static string Route(HttpContext context) => (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? Unmatched;
 }

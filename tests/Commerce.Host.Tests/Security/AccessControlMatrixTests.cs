@@ -96,6 +96,8 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
         new("ANY /health/ready", (_, _) => Get("/health/ready"),       "200",             "200",     "200",        "200",       "200"),
         new("GET /openapi/{documentName:regex(^v1$)}.json", (_, _) => Get("/openapi/v1.json"),
                                                                        "200",             "200",     "200",        "200",       "200"),
+        // On by default; Commerce:Telemetry:MetricsEndpoint=Admin gives it the admin column (MetricsEndpointTests).
+        new("GET /metrics", (_, _) => Get("/metrics"),                 "200",             "200",     "200",        "200",       "200"),
     ];
 
     [Fact]

@@ -20,37 +20,6 @@ public sealed class StrictLimitsApp : CommerceApp
         ["Commerce:RateLimits:ChargePoints:PermitLimit"] = "3",
         ["Commerce:RateLimits:ChargePoints:Window"] = "00:10:00",
     };
-
-    /// <summary>A client whose connections come from <paramref name="address"/> (any 127.0.0.0/8 address is loopback on Linux).</summary>
-    public HttpClient ClientFrom(string address, TestMember? member = null)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, ct) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        using var probe = Anonymous();
-        var client = new HttpClient(handler) { BaseAddress = probe.BaseAddress };
-        if (member is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", TokenFor(member.Id, member.Role));
-        }
-
-        return client;
-    }
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
+using Commerce.BuildingBlocks.Telemetry;
 using Commerce.Modules.Coupons.Contracts;
 using Dapper;
 using FluentValidation;
@@ -120,6 +121,7 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
             soldOut.Remember(command.CampaignId, generation, outcome.EndsAt);
         }
 
+        CommerceTelemetry.RecordCouponIssued(command.CampaignId);
         return new CouponResponse(couponId, outcome.CampaignId!.Value, outcome.Name!, CouponTerms.Available, outcome.DiscountType!,
             outcome.DiscountValue!.Value, outcome.MaxDiscount, outcome.Target!, outcome.ProductId, outcome.MinOrderAmount,
             outcome.IssuedAt!.Value, outcome.ExpiresAt!.Value, null, null);
