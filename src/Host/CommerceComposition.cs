@@ -1,5 +1,6 @@
 using Commerce.BuildingBlocks;
 using Commerce.BuildingBlocks.Outbox;
+using Commerce.Host.Http;
 using Commerce.Modules.Catalog;
 using Commerce.Modules.Coupons;
 using Commerce.Modules.Members;
@@ -19,11 +20,17 @@ public static class CommerceComposition
         .AddCouponsModule(configuration)
         .AddOrdersModule(configuration);
 
-    public static IEndpointRouteBuilder MapCommerce(this IEndpointRouteBuilder app) => app
-        .MapMembers()
-        .MapPoints()
-        .MapCatalog()
-        .MapCoupons()
-        .MapOrders()
-        .MapOutboxAdmin();
+    public static IEndpointRouteBuilder MapCommerce(this IEndpointRouteBuilder app)
+    {
+        // One group with no prefix, so every product endpoint follows the one bad-id rule (PositiveIds).
+        app.MapGroup("")
+            .AddEndpointFilterFactory(PositiveIds.Filter)
+            .MapMembers()
+            .MapPoints()
+            .MapCatalog()
+            .MapCoupons()
+            .MapOrders()
+            .MapOutboxAdmin();
+        return app;
+    }
 }

@@ -87,8 +87,7 @@ internal static class CommerceHttp
         app.UseRateLimiter();
         app.UseMiddleware<Utf8JsonBodies>();
 
-        // Only the one document: an unknown name is a plain 404 problem, not the OpenAPI endpoint's text answer.
-        app.MapOpenApi("/openapi/{documentName:regex(^v1$)}.json");
+        app.MapCommerceOpenApi();
         app.UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint("/openapi/v1.json", "Commerce v1");

@@ -39,7 +39,11 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
         DapperConventions.Apply();
         UseKestrel(0);
         StartServer();
+        await ContractCheck.LoadAsync(() => Anonymous().GetStringAsync("/openapi/v1.json"));
     }
+
+    /// <summary>Every answer this host gives to a documented operation, checked against the OpenAPI document.</summary>
+    public ContractCheck Contract { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -70,7 +74,9 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(services => services
+            .AddSingleton<TimeProvider>(Clock)
+            .AddTransient(_ => Contract.StartupFilter()));
     }
 
     /// <summary>An anonymous client.</summary>
@@ -145,5 +151,12 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
         }
 
         GC.SuppressFinalize(this);
+        // After the server has stopped: every answer it gave has been checked.
+        Contract.Report(GetType().Name);
+        if (Contract.Violations.Count > 0)
+        {
+            throw new InvalidOperationException($"{Contract.Violations.Count} answers of {GetType().Name} broke the OpenAPI document:\n" +
+                string.Join("\n", Contract.Violations.Distinct().Take(30)));
+        }
     }
 }

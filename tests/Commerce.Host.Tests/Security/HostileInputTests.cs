@@ -79,6 +79,10 @@ public sealed class HostileInputTests(HostileInputApp app, ITestOutputHelper out
         Assert.True(failures.IsEmpty, $"{failures.Count} of {requests.Count} requests were answered wrongly:\n" + string.Join("\n",
             failures.GroupBy(f => (f.Request.Endpoint.Key, f.Request.Category, f.Outcome)).OrderByDescending(g => g.Count()).Select(g =>
                 $"{g.Count()} × {g.Key.Outcome}, e.g. {g.First().Request.Describe()}\n    {HostileRequest.Excerpt(g.First().Body, 400)}")));
+        // Every answer also went through the contract check (CommerceApp): documented status, media type and schema.
+        output.WriteLine($"checked against the OpenAPI document: {app.Contract.Checked} answers");
+        Assert.True(app.Contract.Violations.Count == 0, $"{app.Contract.Violations.Count} answers broke the OpenAPI document:\n" +
+            string.Join("\n", app.Contract.Violations.Distinct().Take(40)));
         var missed = endpoints.Where(e => routed[e.Key] < MinimumRoutedPerEndpoint).Select(e => $"{e.Key} ({routed[e.Key]})").ToList();
         Assert.True(missed.Count == 0, $"endpoints that fewer than {MinimumRoutedPerEndpoint} requests reached: {string.Join(", ", missed)}");
     }

@@ -12,7 +12,7 @@ namespace Commerce.BuildingBlocks.Outbox.Features.RequeueDeadLetter;
 internal static class RequeueDeadLetterEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPost("/api/admin/outbox/dead-letters/{id:guid}/requeue", Handle)
+        .MapPost("/api/admin/outbox/dead-letters/{id}/requeue", Handle)
         .RequireAuthorization(Policies.Admin)
         .WithTags("Admin")
         .WithSummary("Send a dead letter again")

@@ -10,10 +10,11 @@ namespace Commerce.Modules.Catalog.Features.GetProduct;
 internal static class GetProductEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapGet("/api/products/{productId:long}", Handle)
+        .MapGet("/api/products/{productId}", Handle)
         .AllowAnonymous()
         .WithTags("Catalog")
         .WithSummary("One product")
+        .WithDescription("Its name, description, price in won, stock in units and sale status, whether on sale or discontinued.")
         .ProducesErrors(StatusCodes.Status404NotFound);
 
     private static async Task<Ok<ProductResponse>> Handle(long productId, IMediator mediator, CancellationToken ct) =>

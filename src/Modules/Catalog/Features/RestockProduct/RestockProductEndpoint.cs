@@ -15,7 +15,7 @@ internal static class RestockProductEndpoint
     public sealed record RestockRequest(int Quantity);
 
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPost("/api/admin/products/{productId:long}/restock", Handle)
+        .MapPost("/api/admin/products/{productId}/restock", Handle)
         .RequireAuthorization(Policies.Admin)
         .WithIdempotencyKey()
         .WithTags("Admin")

@@ -14,7 +14,7 @@ internal static class UpdateProductEndpoint
     public sealed record UpdateProductRequest(string? Name = null, string? Description = null, long? Price = null, string? Status = null);
 
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPatch("/api/admin/products/{productId:long}", Handle)
+        .MapPatch("/api/admin/products/{productId}", Handle)
         .RequireAuthorization(Policies.Admin)
         .WithTags("Admin")
         .WithSummary("Change a product's name, description, price or sale status")

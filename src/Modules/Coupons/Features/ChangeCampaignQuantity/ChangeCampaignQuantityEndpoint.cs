@@ -13,7 +13,7 @@ internal static class ChangeCampaignQuantityEndpoint
     public sealed record ChangeQuantityRequest(int TotalQuantity);
 
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPut("/api/admin/coupons/{campaignId:long}/quantity", Handle)
+        .MapPut("/api/admin/coupons/{campaignId}/quantity", Handle)
         .RequireAuthorization(Policies.Admin)
         .WithTags("Admin")
         .WithSummary("Change a campaign's total quantity")

@@ -10,7 +10,7 @@ namespace Commerce.Modules.Coupons.Features.GetCampaign;
 internal static class GetCampaignEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapGet("/api/coupons/{campaignId:long}", Handle)
+        .MapGet("/api/coupons/{campaignId}", Handle)
         .AllowAnonymous()
         .WithTags("Coupons")
         .WithSummary("One coupon campaign")

@@ -12,7 +12,7 @@ namespace Commerce.Modules.Coupons.Features.IssueCoupon;
 internal static class IssueCouponEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPost("/api/coupons/{campaignId:long}/issue", Handle)
+        .MapPost("/api/coupons/{campaignId}/issue", Handle)
         .RequireAuthorization(Policies.Member)
         .RequireRateLimiting(RateLimitPolicies.IssueCoupon)
         .WithTags("Coupons")

@@ -14,7 +14,7 @@ internal static class ChangeMemberStatusEndpoint
     public sealed record ChangeMemberStatusRequest(string Status);
 
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPut("/api/admin/members/{memberId:long}/status", Handle)
+        .MapPut("/api/admin/members/{memberId}/status", Handle)
         .RequireAuthorization(Policies.Admin)
         .WithTags("Admin")
         .WithSummary("Enable or disable a member")

@@ -14,7 +14,8 @@ internal static class GetMeEndpoint
         .MapGet("/api/me", Handle)
         .RequireAuthorization(Policies.Member)
         .WithTags("Members")
-        .WithSummary("The signed-in member");
+        .WithSummary("The signed-in member")
+        .WithDescription("The account behind the bearer token: name, email, role and status.");
 
     private static async Task<Ok<MemberResponse>> Handle(ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(new GetMe(user.MemberId()), ct));

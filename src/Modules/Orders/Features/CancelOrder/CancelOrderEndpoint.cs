@@ -12,7 +12,7 @@ namespace Commerce.Modules.Orders.Features.CancelOrder;
 internal static class CancelOrderEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPost("/api/orders/{orderId:long}/cancel", Handle)
+        .MapPost("/api/orders/{orderId}/cancel", Handle)
         .RequireAuthorization(Policies.Member)
         .WithTags("Orders")
         .WithSummary("Cancel an order waiting for payment")

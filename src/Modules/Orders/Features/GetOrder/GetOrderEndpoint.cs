@@ -12,7 +12,7 @@ namespace Commerce.Modules.Orders.Features.GetOrder;
 internal static class GetOrderEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapGet("/api/orders/{orderId:long}", Handle)
+        .MapGet("/api/orders/{orderId}", Handle)
         .RequireAuthorization(Policies.Member)
         .WithTags("Orders")
         .WithSummary("One order with its lines, coupons and latest payment")

@@ -13,7 +13,7 @@ namespace Commerce.Modules.Orders.Features.PayOrder;
 internal static class PayOrderEndpoint
 {
     public static void Map(IEndpointRouteBuilder app) => app
-        .MapPost("/api/orders/{orderId:long}/payment", Handle)
+        .MapPost("/api/orders/{orderId}/payment", Handle)
         .RequireAuthorization(Policies.Member)
         .WithIdempotencyKey()
         .WithTags("Orders")

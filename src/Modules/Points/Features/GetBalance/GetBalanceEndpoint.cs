@@ -16,6 +16,7 @@ internal static class GetBalanceEndpoint
         .RequireAuthorization(Policies.Member)
         .WithTags("Points")
         .WithSummary("Point balance")
+        .WithDescription("The signed-in member's balance in points (1 point = 1 won), and when it last changed; 0 for a member who never charged.")
         .ProducesErrors(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
     private static async Task<Ok<BalanceResponse>> Handle(ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
