@@ -61,6 +61,7 @@ internal static class CommerceHttp
         services.AddSingleton<IProblemDetailsWriter, ProblemDetailsForAnyAccept>();
         services.AddExceptionHandler<ProblemMapper>();
         services.AddCommerceRateLimits();
+        services.AddOverloadShedding(configuration);
 
         services.AddCommerceOpenApi();
         services.AddHealthChecks()
@@ -76,6 +77,8 @@ internal static class CommerceHttp
         app.UseMiddleware<RequestLogging>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: the member check spends a pooled connection an overloaded instance does not have.
+        app.UseOverloadShedding();
         app.UseAuthentication();
         app.UseAuthorization();
         // After authorization: member policies partition by the authenticated member.
