@@ -4,7 +4,7 @@ namespace Commerce.Bench;
 
 /// <summary>
 /// Command line: <c>--scale 0.1</c> shrinks every count (harness development; the figures that count are at 1),
-/// <c>--only coupon,hot,spread,pay,charge,reads,open</c> runs a subset, <c>--pgbench-seconds N</c>,
+/// <c>--only coupon,hot,spread,pay,charge,reads,open,overload</c> runs a subset, <c>--pgbench-seconds N</c>,
 /// <c>--open-loop-seconds N</c>, <c>--no-pgbench</c> and <c>--host-dll path</c> (tuning experiments: another build of the
 /// host), <c>--set Key=Value</c> (repeatable) adds an environment variable to the host (e.g. <c>--set DOTNET_gcServer=0</c>),
 /// <c>--label text</c> names the results file.
@@ -20,7 +20,7 @@ internal sealed record BenchOptions(
     bool SkipPgbench,
     string? OtherHostDll)
 {
-    public static readonly string[] Scenarios = ["coupon", "hot", "spread", "pay", "charge", "reads", "open"];
+    public static readonly string[] Scenarios = ["coupon", "hot", "spread", "pay", "charge", "reads", "open", "overload"];
 
     public string HostDll => OtherHostDll ?? Path.Combine(RepositoryRoot, "src", "Host", "bin", "Release", "net10.0", "Commerce.Host.dll");
 
@@ -92,7 +92,7 @@ internal sealed record BenchOptions(
             scale,
             only,
             pgbenchSeconds > 0 ? pgbenchSeconds : scale < 1 ? 3 : 10,
-            openLoopSeconds > 0 ? openLoopSeconds : scale < 1 ? 4 : 15,
+            openLoopSeconds > 0 ? openLoopSeconds : scale < 1 ? 4 : 30,
             settings,
             label,
             skipPgbench,

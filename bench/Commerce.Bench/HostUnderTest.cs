@@ -39,7 +39,7 @@ internal sealed partial class HostUnderTest : IAsyncDisposable
 
     public string ConnectionString => $"Host=127.0.0.1;Port={PostgresPort};Username=commerce;Password={Password};Database=commerce;Maximum Pool Size=20";
 
-    /// <summary>Lines at WRN, ERR or FTL level the host wrote so far (the log level is Warning, so every line it writes counts).</summary>
+    /// <summary>Lines at WRN, ERR or FTL level the host wrote so far.</summary>
     public int ProblemLines => Volatile.Read(ref _problemLines);
 
     public string Tail => string.Join('\n', _tail);
@@ -63,7 +63,7 @@ internal sealed partial class HostUnderTest : IAsyncDisposable
         info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Commerce__DataDirectory"] = dataDirectory;
-        info.Environment["Commerce__Logging__MinimumLevel"] = "Warning";
+        // The shipped log level (Information); --set Commerce__Logging__MinimumLevel=Warning measures a quieter host.
         // The one information line the harness needs: where the embedded PostgreSQL listens.
         info.Environment["Serilog__MinimumLevel__Override__Commerce.EmbeddedPostgres"] = "Information";
         info.Environment["Commerce__RateLimits__Enabled"] = "false";

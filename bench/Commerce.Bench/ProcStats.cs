@@ -167,4 +167,8 @@ internal sealed class ResourceWindow(int hostPid, int postmasterPid, RssSampler 
 }
 
 /// <summary>CPU seconds of the host, of PostgreSQL and of this harness (with pgbench, its child), and the host's peak RSS in MB.</summary>
-internal sealed record ResourceUse(double HostCpu, double PostgresCpu, double ClientCpu, double HostPeakRssMb);
+internal sealed record ResourceUse(double HostCpu, double PostgresCpu, double ClientCpu, double HostPeakRssMb)
+{
+    /// <summary>Outbox events not yet delivered when the load ended (write scenarios only).</summary>
+    public long? OutboxBacklog { get; init; }
+}

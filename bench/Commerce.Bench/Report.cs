@@ -35,7 +35,7 @@ internal static class Report
     private static readonly string[] Header =
     [
         "scenario", "clients", "requests", "outcomes", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "invariant",
-        "host RSS peak MB", "CPU s host", "CPU s PG", "CPU s client", "API / pgbench",
+        "host RSS peak MB", "CPU s host", "CPU s PG", "CPU s client", "host CPU ms/op", "PG CPU ms/op", "outbox backlog at end", "API / pgbench",
     ];
 
     public static string Table(IEnumerable<Row> rows)
@@ -50,13 +50,16 @@ internal static class Report
                 row.Scenario, row.Clients.ToString(), row.Requests.ToString(), row.Outcomes, F(row.PerSecond, 0),
                 F(row.Percentile(50)), F(row.Percentile(95)), F(row.Percentile(99)), F(row.LatenciesMs.LastOrDefault(double.NaN)),
                 row.Errors.ToString(), row.Invariant, F(row.Resources.HostPeakRssMb, 0), F(row.Resources.HostCpu), F(row.Resources.PostgresCpu),
-                F(row.Resources.ClientCpu), row.Ratio,
+                F(row.Resources.ClientCpu), F(PerOperationMs(row.Resources.HostCpu, row.Requests), 2), F(PerOperationMs(row.Resources.PostgresCpu, row.Requests), 2),
+                row.Resources.OutboxBacklog?.ToString(CultureInfo.InvariantCulture) ?? "–", row.Ratio,
             ];
             text.AppendLine("| " + string.Join(" | ", cells.Select(c => c.Replace("|", "/", StringComparison.Ordinal))) + " |");
         }
 
         return text.ToString();
     }
+
+    private static double PerOperationMs(double cpuSeconds, int operations) => operations > 0 ? cpuSeconds * 1000 / operations : double.NaN;
 
     public static string F(double value, int decimals = 1) =>
         double.IsNaN(value) ? "–" : value.ToString(decimals == 0 ? "0" : "0." + new string('0', decimals), CultureInfo.InvariantCulture);

@@ -62,6 +62,7 @@ internal static class CommerceHttp
         services.AddSingleton<IProblemDetailsWriter, ProblemDetailsForAnyAccept>();
         services.AddExceptionHandler<ProblemMapper>();
         services.AddCommerceRateLimits();
+        services.AddOverloadShedding(configuration);
 
         services.AddCommerceProxyAndCors(configuration);
         services.AddCommerceKeyRingProtection(configuration);
@@ -81,6 +82,8 @@ internal static class CommerceHttp
         app.UseCommerceRequestLogging();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: the member check spends a pooled connection an overloaded instance does not have.
+        app.UseOverloadShedding();
         app.UseAuthentication();
         app.UseAuthorization();
         // After authorization: member policies partition by the authenticated member.

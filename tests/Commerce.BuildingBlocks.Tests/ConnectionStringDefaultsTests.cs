@@ -29,4 +29,12 @@ public sealed class ConnectionStringDefaultsTests
         var applied = Applied(connectionString, poolSize: 4);
         Assert.Equal((100, 0, "shop"), (applied.MaxPoolSize, applied.MaxAutoPrepare, applied.ApplicationName));
     }
+
+    [Fact]
+    public void Connections_carry_the_command_timeouts_and_the_connection_strings_own_options_come_after_them()
+    {
+        Assert.Equal("-c lock_timeout=3000 -c statement_timeout=15000", Applied("Host=127.0.0.1").Options);
+        Assert.Equal("-c lock_timeout=3000 -c statement_timeout=15000 -c statement_timeout=1000",
+            Applied("Host=127.0.0.1;Options=-c statement_timeout=1000").Options);
+    }
 }

@@ -40,6 +40,8 @@ public sealed partial class HostProcess : IAsyncDisposable
         info.ArgumentList.Add("http://127.0.0.1:0");
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         info.Environment["DOTNET_gcServer"] = "0";
+        // Load shedding patient (as in CommerceApp): a burst on a busy CI machine must be served, not shed.
+        info.Environment["Commerce__Overload__MaxQueueWait"] = "00:00:30";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

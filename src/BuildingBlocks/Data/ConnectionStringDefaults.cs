@@ -26,6 +26,13 @@ internal static class ConnectionStringDefaults
             builder.MaxAutoPrepare = options.MaxAutoPrepare;
         }
 
+        // The command timeouts as the session's own settings, sent once when a connection opens, so a transaction needs
+        // no SET LOCAL round trip (RESET ALL on return to the pool comes back to these). Queries and jobs get them too.
+        // What the connection string's Options set comes after them, so an operator's own -c wins.
+        var timeouts = FormattableString.Invariant(
+            $"-c lock_timeout={(long)options.LockTimeout.TotalMilliseconds} -c statement_timeout={(long)options.StatementTimeout.TotalMilliseconds}");
+        builder.Options = builder.Options is { Length: > 0 } own ? $"{timeouts} {own}" : timeouts;
+
         if (applicationName is not null && !Names(connectionString, "ApplicationName"))
         {
             builder.ApplicationName = applicationName;

@@ -31,6 +31,16 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
         _connection ??= await dataSource.OpenConnectionAsync(ct);
     }
 
+    /// <summary>BEGIN (read committed) with the session's own timeouts, which every connection of the data source
+    /// carries from the moment it opens (<see cref="ConnectionStringDefaults"/>): no round trip of its own, since
+    /// Npgsql sends the BEGIN together with the handler's first statement.</summary>
+    internal async Task BeginAsync(CancellationToken ct)
+    {
+        await OpenAsync(ct);
+        Transaction = await Connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+    }
+
+    /// <summary>BEGIN with timeouts of its own for this transaction.</summary>
     internal async Task BeginAsync(TimeSpan lockTimeout, TimeSpan statementTimeout, CancellationToken ct)
     {
         await OpenAsync(ct);

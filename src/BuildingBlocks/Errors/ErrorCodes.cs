@@ -14,5 +14,6 @@ public static class ErrorCodes
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string RateLimited = "RATE_LIMITED";
+    public const string Overloaded = "OVERLOADED";
     public const string Internal = "INTERNAL_ERROR";
 }

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Commerce.BuildingBlocks.Mediation;
 
 /// <summary>
-/// Commands: one connection, BEGIN (read committed) with lock and statement timeouts, the rest of the
+/// Commands: one connection, BEGIN (read committed; the connection carries the lock and statement timeouts), the rest of the
 /// pipeline, COMMIT; rollback on any exception. A deadlock or serialization failure retries the whole
 /// command, which is safe because nothing of it committed. Queries: an open connection, no transaction.
 /// A nested command joins the open transaction (a nested query the open connection); a multi-step command
@@ -50,7 +50,7 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
         {
             try
             {
-                await session.BeginAsync(settings.LockTimeout, settings.StatementTimeout, cancellationToken);
+                await session.BeginAsync(cancellationToken);
                 var response = await next();
                 await session.CommitAsync(cancellationToken);
                 return response;

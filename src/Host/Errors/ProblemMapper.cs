@@ -67,6 +67,9 @@ internal sealed partial class ProblemMapper(IProblemDetailsService problems, ILo
         NpgsqlException { InnerException: SocketException or TimeoutException or IOException or EndOfStreamException } => Unavailable(),
         NpgsqlException e when e.IsTransient => Unavailable(),
         SocketException or TimeoutException => Unavailable(),
+        // A framework part that wraps what it could not do (Data Protection reading its key ring from the database
+        // while the pool is exhausted throws a CryptographicException around the Npgsql one): the cause decides.
+        { InnerException: { } inner } when IsDatabaseUnavailable(Map(inner)) => Unavailable(),
         _ => Problem(500, ErrorCodes.Internal, "Something went wrong on our side. The trace id identifies it in our logs."),
     };
 
@@ -74,6 +77,9 @@ internal sealed partial class ProblemMapper(IProblemDetailsService problems, ILo
     private static bool IsUnavailable(string state) =>
         state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("53", StringComparison.Ordinal) ||
         state is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow;
+
+    private static bool IsDatabaseUnavailable(ProblemDetails problem) =>
+        problem.Status == 503 && problem.Extensions["code"] is ErrorCodes.DatabaseUnavailable;
 
     private static ProblemDetails Unavailable() =>
         Retryable(Problem(503, ErrorCodes.DatabaseUnavailable, "The service is temporarily unavailable; try again shortly."), retryAfterSeconds: 2);

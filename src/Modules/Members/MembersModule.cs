@@ -26,6 +26,10 @@ public static class MembersModule
         services.AddSingleton<LoginEmailLimiter>();
         services.AddHostedService<LoginAttemptCleanup>();
         services.AddSingleton<IStartupTask, SeedAccounts>();
+        services.AddOptions<MemberStatusCacheOptions>().Bind(configuration.GetSection(MemberStatusCacheOptions.Section))
+            .Validate(o => o.IsValid, $"{MemberStatusCacheOptions.Section}: Duration not negative, MaxEntries positive.")
+            .ValidateOnStart();
+        services.AddSingleton<MemberStatusCache>();
         services.AddSingleton<IAuthorizationHandler, ActiveMemberHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().AddRequirements(new ActiveMemberRequirement(adminOnly: false)))

@@ -1,6 +1,7 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
+using Commerce.Modules.Members.Auth;
 using Dapper;
 using FluentValidation;
 using MediatR;
@@ -21,7 +22,8 @@ internal sealed class ChangeMemberStatusValidator : AbstractValidator<ChangeMemb
     }
 }
 
-internal sealed class ChangeMemberStatusHandler(DbSession session, TimeProvider clock) : IRequestHandler<ChangeMemberStatus, MemberResponse>
+internal sealed class ChangeMemberStatusHandler(DbSession session, MemberStatusCache statusCache, TimeProvider clock)
+    : IRequestHandler<ChangeMemberStatus, MemberResponse>
 {
     private const string UpdateSql = """
         UPDATE members.members SET status = @Status, updated_at = @Now
@@ -29,8 +31,13 @@ internal sealed class ChangeMemberStatusHandler(DbSession session, TimeProvider 
         RETURNING id, name, email, role, status, created_at
         """;
 
-    public async Task<MemberResponse> Handle(ChangeMemberStatus command, CancellationToken ct) =>
-        await session.Connection.QuerySingleOrDefaultAsync<MemberResponse>(session.Command(UpdateSql,
-            new { command.MemberId, command.Status, Now = clock.GetUtcNow() }, ct))
-        ?? throw AppException.NotFound(MemberErrors.MemberNotFound, $"Member {command.MemberId} does not exist.");
+    public async Task<MemberResponse> Handle(ChangeMemberStatus command, CancellationToken ct)
+    {
+        var member = await session.Connection.QuerySingleOrDefaultAsync<MemberResponse>(session.Command(UpdateSql,
+                         new { command.MemberId, command.Status, Now = clock.GetUtcNow() }, ct))
+                     ?? throw AppException.NotFound(MemberErrors.MemberNotFound, $"Member {command.MemberId} does not exist.");
+        // The member check on this instance sees the change at once; other instances within the status cache's duration.
+        session.AfterCommit(() => statusCache.Forget(command.MemberId));
+        return member;
+    }
 }

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using Commerce.Host.RateLimiting;
+using Commerce.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Commerce.Host.Tests;
+
+/// <summary>A host whose request pool holds three connections and waits one second for one.</summary>
+public class StarvedPoolApp : CommerceApp
+{
+    public const int PoolSize = 3;
+
+    protected virtual int ConnectTimeoutSeconds => 1;
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:Commerce"] = $"{Sql.ConnectionString};Maximum Pool Size={PoolSize};Timeout={ConnectTimeoutSeconds}",
+    };
+
+    /// <summary>Takes every connection of the host's request pool until the result is disposed.</summary>
+    public async Task<IAsyncDisposable> HoldEveryConnectionAsync()
+    {
+        var dataSource = Services.GetRequiredService<NpgsqlDataSource>();
+        var held = new List<NpgsqlConnection>();
+        for (var i = 0; i < PoolSize; i++)
+        {
+            held.Add(await dataSource.OpenConnectionAsync());
+        }
+
+        return new Held(held);
+    }
+
+    private sealed class Held(List<NpgsqlConnection> connections) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Under contention a request that cannot get a connection in time is answered 503 with Retry-After, never 500: the
+/// login (which opens connections of its own), the member check every authenticated request makes, and an ordinary
+/// command. Nothing of a refused command is committed.
+/// </summary>
+public sealed class ContentionTests(StarvedPoolApp app) : IClassFixture<StarvedPoolApp>
+{
+    [Fact]
+    public async Task A_valid_login_while_every_connection_is_taken_is_503_with_Retry_After_then_succeeds()
+    {
+        var member = await app.NewMemberAsync();
+        using var anonymous = app.Anonymous();
+
+        await using (await app.HoldEveryConnectionAsync())
+        {
+            var refused = await anonymous.PostJsonAsync("/api/auth/token", new { email = member.Email, password = member.Password });
+            await AssertUnavailableAsync(refused);
+        }
+
+        var login = await anonymous.PostJsonAsync("/api/auth/token", new { email = member.Email, password = member.Password });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_member_check_and_a_command_while_every_connection_is_taken_are_503_and_commit_nothing()
+    {
+        var member = await app.NewMemberAsync();
+        using var client = app.ClientFor(member);
+
+        await using (await app.HoldEveryConnectionAsync())
+        {
+            await AssertUnavailableAsync(await client.GetAsync("/api/me"));
+            await AssertUnavailableAsync(await client.PostJsonAsync("/api/me/points/charge", new { amount = 1_000 }, idempotencyKey: "starved-1"));
+        }
+
+        Assert.Equal(0, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/me")).StatusCode);
+    }
+
+    private static async Task AssertUnavailableAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("DATABASE_UNAVAILABLE", (await response.JsonAsync())["code"]!.GetValue<string>());
+    }
+}
+
+/// <summary>A host that runs one request at a time and queues none.</summary>
+public sealed class OneAtATimeApp : StarvedPoolApp
+{
+    protected override int ConnectTimeoutSeconds => 10;
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["Commerce:Overload:MaxConcurrentRequests"] = "1",
+        ["Commerce:Overload:QueueLimit"] = "0",
+        ["Commerce:Overload:MaxQueueWait"] = "00:00:00",
+    };
+}
+
+public sealed class OverloadTests(OneAtATimeApp app) : IClassFixture<OneAtATimeApp>
+{
+    [Fact]
+    public async Task Beyond_what_it_admits_the_host_answers_503_OVERLOADED_at_once_commits_nothing_and_then_serves_normally()
+    {
+        var member = await app.NewMemberAsync();
+        using var client = app.ClientFor(member);
+        var gate = app.Services.GetRequiredService<OverloadGate>();
+        Task<HttpResponseMessage> admitted;
+
+        await using (await app.HoldEveryConnectionAsync())
+        {
+            // The one slot goes to a request that then waits for a pooled connection.
+            admitted = client.GetAsync("/api/me");
+            await Eventually.TrueAsync(() => Task.FromResult(gate.Limiter.GetStatistics()!.CurrentAvailablePermits == 0), TimeSpan.FromSeconds(8));
+
+            var started = Stopwatch.GetTimestamp();
+            var refused = await client.PostJsonAsync("/api/me/points/charge", new { amount = 1_000 }, idempotencyKey: "overloaded-1");
+            var elapsed = Stopwatch.GetElapsedTime(started);
+
+            var body = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode}: {body}");
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+            var problem = await refused.JsonAsync();
+            Assert.Equal("OVERLOADED", problem["code"]!.GetValue<string>());
+            Assert.True(problem["retryable"]!.GetValue<bool>());
+            Assert.Equal(503, problem["status"]!.GetValue<int>());
+            // Refused at once, not after waiting for the busy request (which holds its slot for up to ten seconds).
+            Assert.True(elapsed < TimeSpan.FromSeconds(5), $"refused after {elapsed.TotalMilliseconds:0} ms");
+            Assert.Equal(0, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
+            Assert.Equal(0, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM platform.idempotency_keys WHERE member_id = @Id", new { member.Id }));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await admitted).StatusCode);
+        var retried = await client.PostJsonAsync("/api/me/points/charge", new { amount = 1_000 }, idempotencyKey: "overloaded-1");
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(1, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
+    }
+
+    [Fact]
+    public void A_database_failure_wrapped_by_a_framework_part_is_503_not_500()
+    {
+        var keyRingFailure = new System.Security.Cryptography.CryptographicException("An exception occurred while trying to encrypt the provided data.",
+            new NpgsqlException("The connection pool has been exhausted", new TimeoutException()));
+
+        var problem = Commerce.Host.Errors.ProblemMapper.Map(keyRingFailure);
+
+        Assert.Equal(503, problem.Status);
+        Assert.Equal("DATABASE_UNAVAILABLE", problem.Extensions["code"]);
+    }
+}
