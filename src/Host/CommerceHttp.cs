@@ -9,6 +9,7 @@ using Commerce.Host.Hosting;
 using Commerce.Host.Logging;
 using Commerce.Host.OpenApi;
 using Commerce.Host.RateLimiting;
+using Commerce.Modules.Orders;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
@@ -69,7 +70,8 @@ internal static class CommerceHttp
         services.AddCommerceOpenApi();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag])
-            .AddOutboxCheck(HealthEndpoints.ReadyTag);
+            .AddOutboxCheck(HealthEndpoints.ReadyTag)
+            .AddPaymentsCheck(HealthEndpoints.ReadyTag);
         services.AddHostedService<StartupBanner>();
         services.AddSingleton<Commerce.BuildingBlocks.Hosting.IStartupTask, DemoShop>();
         return services;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Commerce.Modules.Orders.Features.PlaceOrder;
 using Commerce.Testing;
 
@@ -54,12 +56,14 @@ public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp
         Assert.Equal(HttpStatusCode.Accepted, outcomes[FakePaymentGateway.Mode.ServerError]);
         Assert.Equal(HttpStatusCode.Accepted, outcomes[FakePaymentGateway.Mode.TimeoutAfterCharge]);
         Assert.Equal(HttpStatusCode.OK, outcomes[FakePaymentGateway.Mode.Slow]);
+        Assert.Equal(HttpStatusCode.Accepted, outcomes[FakePaymentGateway.Mode.LateApprove]);
 
-        // The 500 charged nothing: the reconciler finds no record and approves again under the same payment id.
+        // The 500 charged nothing: the reconciler finds no record and approves again under the same payment id. The
+        // late approve charges after our timeout: the reconciler finds it approved.
         app.Gateway.Behaviour = FakePaymentGateway.Mode.Approve;
         await AssertGatewayAndOrdersAgreeAsync();
-        Assert.Equal(4, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders o JOIN orders.payments p ON p.order_id = o.id WHERE o.status = 'PAID' AND p.method = 'GATEWAY'"));
-        Assert.Equal(4, app.Gateway.Charges.Count(c => c.Value == "APPROVED"));
+        Assert.Equal(5, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders o JOIN orders.payments p ON p.order_id = o.id WHERE o.status = 'PAID' AND p.method = 'GATEWAY'"));
+        Assert.Equal(5, app.Gateway.Charges.Count(c => c.Value == "APPROVED"));
     }
 
     [Fact]
@@ -81,5 +85,78 @@ public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp
         Assert.Equal(100_000, await app.Sql.ScalarAsync<long>("SELECT balance FROM points.wallets WHERE member_id = @Id", new { member.Id }));
         await Eventually.TrueAsync(async () => await app.Sql.ScalarAsync<DateTime?>("SELECT released_at FROM orders.orders WHERE id = @Id", new { order.Id }) is not null,
             TimeSpan.FromSeconds(5));
+    }
+
+    private async Task<long> RefundsAsync(long memberId) =>
+        await app.Sql.ScalarAsync<long>("SELECT count(*) FROM points.ledger WHERE member_id = @memberId AND type = 'REFUND'", new { memberId });
+
+    private async Task<(string Status, JsonElement Payments)> ReadyAsync()
+    {
+        var report = await app.Anonymous().GetFromJsonAsync<JsonElement>("/health/ready");
+        return (report.GetProperty("status").GetString()!, report.GetProperty("checks").GetProperty("payments"));
+    }
+
+    [Fact]
+    public async Task A_409_to_the_reconcilers_approve_while_the_first_is_in_flight_is_no_decline_and_the_late_approval_pays_the_order()
+    {
+        // The gateway keeps processing the first approve after our 2-s timeout and charges at 4.5 s; the reconciler
+        // (due 3 s after the start) finds no record yet, approves again under the same id and gets 409.
+        app.Gateway.Behaviour = FakePaymentGateway.Mode.LateApprove;
+        app.Gateway.Delay = TimeSpan.FromSeconds(4.5);
+        var (member, order, _) = await PlacedOrderAsync();
+        var conflicts = app.Gateway.Conflicts;
+
+        var response = await app.ClientFor(member).PostAsync($"/api/orders/{order.Id}/payment", null);
+        app.Clock.Advance(TimeSpan.FromSeconds(4));
+        await Eventually.TrueAsync(() => Task.FromResult(app.Gateway.Conflicts > conflicts), TimeSpan.FromSeconds(10), "the reconciler's duplicate gets 409");
+        var statusAfterConflict = await app.OrderStatus(order.Id);
+        var refundsAfterConflict = await RefundsAsync(member.Id);
+        app.Gateway.Behaviour = FakePaymentGateway.Mode.Approve;
+        await AssertGatewayAndOrdersAgreeAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(("PAYING", 0L), (statusAfterConflict, refundsAfterConflict));
+        Assert.Equal(("PAID", 0L), (await app.OrderStatus(order.Id), await RefundsAsync(member.Id)));
+        Assert.Equal(90_000, await app.Sql.ScalarAsync<long>("SELECT balance FROM points.wallets WHERE member_id = @Id", new { member.Id }));
+    }
+
+    [Fact]
+    public async Task Status_checks_answered_401_for_a_while_leave_the_order_paying_raise_the_alert_and_the_order_is_paid_once_they_answer()
+    {
+        // Charged, then silent past our timeout; then the gateway rotates its credentials and answers 401 to status checks.
+        app.Gateway.Behaviour = FakePaymentGateway.Mode.TimeoutAfterCharge;
+        app.Gateway.Delay = TimeSpan.FromSeconds(3);
+        app.Gateway.StatusCheckAnswer = 401;
+        try
+        {
+            var (member, order, _) = await PlacedOrderAsync();
+            var response = await app.ClientFor(member).PostAsync($"/api/orders/{order.Id}/payment", null);
+            var checks = app.Gateway.StatusCalls;
+            await Eventually.TrueAsync(() =>
+            {
+                app.Clock.Advance(TimeSpan.FromSeconds(1));
+                return Task.FromResult(app.Gateway.StatusCalls >= checks + 3);
+            }, TimeSpan.FromSeconds(20), "three status checks answered 401");
+            var (healthyStatus, _) = await ReadyAsync();
+            var statusDuring401 = (await app.OrderStatus(order.Id), await RefundsAsync(member.Id));
+            app.Clock.Advance(TimeSpan.FromMinutes(11));
+            var (alertStatus, alert) = await ReadyAsync();
+
+            app.Gateway.StatusCheckAnswer = null;
+            await AssertGatewayAndOrdersAgreeAsync();
+            var (afterStatus, after) = await ReadyAsync();
+
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal(("PAYING", 0L), statusDuring401);
+            Assert.Equal("Healthy", healthyStatus);
+            Assert.Equal(("Degraded", "Degraded", 1L), (alertStatus, alert.GetProperty("status").GetString(), alert.GetProperty("data").GetProperty("overdue").GetInt64()));
+            Assert.Equal(("PAID", 0L), (await app.OrderStatus(order.Id), await RefundsAsync(member.Id)));
+            Assert.Equal(("Healthy", 0L), (after.GetProperty("status").GetString()!, after.GetProperty("data").GetProperty("unknown").GetInt64()));
+            Assert.Equal("Healthy", afterStatus);
+        }
+        finally
+        {
+            app.Gateway.StatusCheckAnswer = null;
+        }
     }
 }

@@ -95,4 +95,70 @@ public sealed class HttpPaymentGatewayTests : IAsyncLifetime, IDisposable
         Assert.Equal(GatewayOutcome.Unknown, answer.Outcome);
         _fake = await FakePaymentGateway.StartAsync();
     }
+
+    [Fact]
+    public async Task A_409_to_a_duplicate_approve_while_the_first_is_in_flight_is_unknown_and_the_first_still_approves()
+    {
+        _fake.Behaviour = FakePaymentGateway.Mode.LateApprove;
+        _fake.Delay = TimeSpan.FromMilliseconds(800);
+        var payment = Payment();
+
+        var first = _gateway.ApproveAsync(payment, CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(_fake.ApproveCalls == 1), TimeSpan.FromSeconds(5), "the first approve reaches the gateway");
+        var duplicate = await _gateway.ApproveAsync(payment, CancellationToken.None);
+
+        Assert.Equal((GatewayOutcome.Unknown, 1), (duplicate.Outcome, _fake.Conflicts));
+        Assert.Equal(GatewayOutcome.Approved, (await first).Outcome);
+        Assert.Equal(GatewayOutcome.Approved, (await _gateway.GetStatusAsync(payment.PaymentId, CancellationToken.None)).Outcome);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(404)]
+    [InlineData(409)]
+    [InlineData(422)]
+    public async Task Any_answer_to_an_approve_without_a_DECLINED_body_is_unknown_never_a_decline(int status)
+    {
+        _fake.ApproveAnswer = status;
+
+        var answer = await _gateway.ApproveAsync(Payment(), CancellationToken.None);
+
+        Assert.Equal(GatewayOutcome.Unknown, answer.Outcome);
+        Assert.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), answer.Reason);
+    }
+
+    [Theory]
+    [InlineData(200)]
+    [InlineData(402)]
+    [InlineData(422)]
+    public async Task A_DECLINED_body_is_a_decline_whatever_status_carries_it(int status)
+    {
+        _fake.Behaviour = FakePaymentGateway.Mode.Decline;
+        _fake.DeclineStatus = status;
+
+        var answer = await _gateway.ApproveAsync(Payment(), CancellationToken.None);
+
+        Assert.Equal((GatewayOutcome.Declined, "Declined by the fake gateway."), (answer.Outcome, answer.Reason));
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(409)]
+    [InlineData(500)]
+    public async Task A_status_check_answered_without_a_record_is_unknown_never_a_decline_and_only_404_means_never_heard_of(int status)
+    {
+        var payment = Payment();
+        await _gateway.ApproveAsync(payment, CancellationToken.None);
+        _fake.StatusCheckAnswer = status;
+
+        var answer = await _gateway.GetStatusAsync(payment.PaymentId, CancellationToken.None);
+        _fake.StatusCheckAnswer = 404;
+        var notFound = await _gateway.GetStatusAsync(payment.PaymentId, CancellationToken.None);
+
+        Assert.Equal((GatewayOutcome.Unknown, GatewayOutcome.NotFound), (answer.Outcome, notFound.Outcome));
+    }
 }

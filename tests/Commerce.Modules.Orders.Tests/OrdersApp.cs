@@ -16,6 +16,8 @@ public class OrdersApp : CommerceApp
         ["Commerce:Orders:ExpiryInterval"] = "00:00:00.200",
         ["Commerce:Orders:ReconcileInterval"] = "00:00:00.200",
         ["Commerce:Orders:ReconcileAfter"] = "00:00:01",
+        // Shorter than ReconcileAfter, as start-up demands.
+        ["Commerce:PaymentGateway:Timeout"] = "00:00:00.500",
         ["Commerce:Orders:ReconcileMaxBackoff"] = "00:00:01",
         ["Commerce:Orders:ReleaseSweepInterval"] = "00:00:00.300",
         ["Commerce:Orders:ReleaseSweepAfter"] = "00:00:01",
@@ -38,6 +40,8 @@ public sealed class GatewayApp : OrdersApp, IAsyncLifetime
         ["Commerce:PaymentGateway:Url"] = Gateway.Url.ToString(),
         // Generous for a loaded CI machine; the fake's "timeout after charge" waits longer still.
         ["Commerce:PaymentGateway:Timeout"] = "00:00:02",
+        ["Commerce:Orders:ReconcileAfter"] = "00:00:03",
+        ["Commerce:Orders:UnknownPaymentAlertAfter"] = "00:10:00",
     };
 
     async Task IAsyncLifetime.InitializeAsync()

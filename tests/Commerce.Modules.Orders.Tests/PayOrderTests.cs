@@ -24,7 +24,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         return (member, order, product.Id, coupon);
     }
 
-    private SimulatedPaymentGateway Gateway => host.Services.GetRequiredService<SimulatedPaymentGateway>();
+    private IPaymentGateway Gateway => host.Services.GetRequiredService<IPaymentGateway>();
 
     [Fact]
     public async Task PayOrder_approved_by_the_gateway_takes_the_points_and_marks_the_order_paid()
@@ -37,8 +37,8 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(31_000, result.Balance);
         Assert.Equal([("CHARGE", 50_000L), ("USE", -19_000L)], await host.Ledger(member.Id));
         Assert.Equal(("USED", 9L, 1L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(["OrderPlaced", "OrderPaid"], await host.Events(order.Id));
-        Assert.Equal(GatewayOutcome.Approved, Gateway.Records[result.Order.Payment.Id].Outcome);
+        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaid"], await host.Events(order.Id));
+        Assert.Equal(GatewayOutcome.Approved, (await Gateway.GetStatusAsync(result.Order.Payment.Id, CancellationToken.None)).Outcome);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(("AVAILABLE", 10L, 5_000L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.Balance(member.Id)));
         Assert.Equal("REJECTED", await host.Sql.ScalarAsync<string>("SELECT status FROM orders.payments WHERE order_id = @Id", new { order.Id }));
         Assert.NotNull(await host.Sql.ScalarAsync<DateTime?>("SELECT released_at FROM orders.orders WHERE id = @Id", new { order.Id }));
-        Assert.Equal(["OrderPlaced", "OrderPaymentFailed"], await host.Events(order.Id));
+        Assert.Equal(["OrderPlaced", "OrderPaymentFailed", "OrderReleased"], await host.Events(order.Id));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
         Assert.Equal([("CHARGE", 1_000_000L), ("USE", -999_000L), ("REFUND", 999_000L)], await host.Ledger(member.Id));
         Assert.Equal(("AVAILABLE", 10L, 0L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(["OrderPlaced", "OrderPaymentFailed"], await host.Events(order.Id));
+        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaymentFailed", "OrderReleased"], await host.Events(order.Id));
     }
 
     [Fact]
@@ -116,5 +116,26 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(("ORDER_NOT_PAYABLE", 409), (cancelled.Code, cancelled.Status));
         Assert.Equal(("ORDER_NOT_PAYABLE", 409), (tooLate.Code, tooLate.Status));
         Assert.Equal(50_000, await host.Balance(member.Id));
+    }
+
+    [Fact]
+    public async Task An_approval_after_the_decline_and_refund_is_recorded_and_alerted_never_ignored()
+    {
+        var (member, order, _, _) = await PlacedOrderAsync(price: 1_000_000, points: 1_000_000);
+        await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
+        var paymentId = await host.Sql.ScalarAsync<Guid>("SELECT id FROM orders.payments WHERE order_id = @Id", new { order.Id });
+        var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+        var before = (await metrics.RefreshAsync(CancellationToken.None)).LateApprovals;
+
+        // The gateway contradicts itself: a status check now says APPROVED (twice: recorded once).
+        var approved = new GatewayAnswer(GatewayOutcome.Approved, Reference: "pg-late-1");
+        await host.SendAsync(new CompletePayment(paymentId, order.Id, approved));
+        await host.SendAsync(new CompletePayment(paymentId, order.Id, approved));
+
+        var late = await host.Sql.SingleAsync<(string Status, string Reference, bool Recorded)>(
+            "SELECT status, late_reference, late_approved_at IS NOT NULL FROM orders.payments WHERE id = @paymentId", new { paymentId });
+        Assert.Equal(("DECLINED", "pg-late-1", true), late);
+        Assert.Equal(before + 1, (await metrics.RefreshAsync(CancellationToken.None)).LateApprovals);
+        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
     }
 }

@@ -27,15 +27,18 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         await using var gateway = await FakePaymentGateway.StartAsync();
         var settings = Instances.Settings(connectionString, platform, _dataDirectory).With(
             ("Commerce__PaymentGateway__Url", gateway.Url.ToString()),
-            ("Commerce__Orders__ReconcileAfter", "00:00:01"),
+            ("Commerce__PaymentGateway__Timeout", "00:00:02"),
+            ("Commerce__Orders__ReconcileAfter", "00:00:03"),
             ("Commerce__Orders__ReconcileMaxBackoff", "00:00:01"),
             ("Commerce__Orders__ReleaseSweepAfter", "00:00:01"),
             ("Commerce__Orders__ReleaseSweepInterval", "00:00:00.500"));
-        // The first host reconciles only once, at start (an hour between runs), and waits a minute for the gateway:
-        // every payment it leaves PAYING is the next host's to finish.
+        // The first host reconciles only once, at start (an hour between runs), and waits longer for the gateway than
+        // the test takes to kill it: every payment it leaves PAYING is the next host's to finish. (Its ReconcileAfter
+        // must exceed its gateway timeout; the next host's checks of those payments are due that long after they began.)
         await using var first = await HostProcess.StartAsync(settings.With(
             ("Commerce__Orders__ReconcileInterval", "01:00:00"),
-            ("Commerce__PaymentGateway__Timeout", "00:01:00")));
+            ("Commerce__PaymentGateway__Timeout", "00:00:08"),
+            ("Commerce__Orders__ReconcileAfter", "00:00:09")));
         await using var database = SharedDatabase.For(connectionString);
         var product = await database.Services.NewProductAsync(price: OrderTotal / 2, stock: Stock);
         var members = await database.ShoppersAsync(40, Points);
@@ -147,8 +150,8 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         {
             string[] expected = order.Status switch
             {
-                "PAID" => ["OrderPaid", "OrderPlaced"],
-                "PAYMENT_FAILED" => ["OrderPaymentFailed", "OrderPlaced"],
+                "PAID" => ["OrderPaid", "OrderPaying", "OrderPlaced"],
+                "PAYMENT_FAILED" => ["OrderPaying", "OrderPaymentFailed", "OrderPlaced", "OrderReleased"],
                 _ => ["OrderPlaced"],
             };
             Assert.Equal(expected, delivered.GetValueOrDefault($"order-{order.Id}"));

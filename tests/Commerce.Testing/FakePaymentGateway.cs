@@ -26,12 +26,19 @@ public sealed class FakePaymentGateway : IAsyncDisposable
         /// <summary>Charges, then answers only after the client gave up (a timeout after charging).</summary>
         TimeoutAfterCharge,
 
-        /// <summary>Approves, slowly (<see cref="Delay"/>).</summary>
+        /// <summary>Approves, slowly (<see cref="Delay"/>); a client that gives up first aborts it (nothing charged).</summary>
         Slow,
+
+        /// <summary>
+        /// Like a real PG that keeps processing after the client hung up: charges after <see cref="Delay"/> whether
+        /// or not anyone still waits for the answer (a late approve after our timeout).
+        /// </summary>
+        LateApprove,
     }
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<Guid, string> _charges = new();
+    private readonly ConcurrentDictionary<Guid, byte> _inFlight = new();
 
     private FakePaymentGateway(WebApplication app) => _app = app;
 
@@ -40,6 +47,26 @@ public sealed class FakePaymentGateway : IAsyncDisposable
     public Mode Behaviour { get; set; } = Mode.Approve;
 
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// While set, every status check is answered with this status and no body (e.g. 401 after a credential
+    /// rotation the gateway made and we did not follow yet).
+    /// </summary>
+    public int? StatusCheckAnswer { get; set; }
+
+    /// <summary>The status code a decline comes with (200 by default; real gateways also use 402 or 422).</summary>
+    public int DeclineStatus { get; set; } = 200;
+
+    /// <summary>While set, every new approve is answered with this status and a body that is not a decline (nothing charged).</summary>
+    public int? ApproveAnswer { get; set; }
+
+    private int _statusCalls;
+    private int _conflicts;
+
+    public int StatusCalls => _statusCalls;
+
+    /// <summary>409 answers to an approve sent again while the first was still being processed.</summary>
+    public int Conflicts => _conflicts;
 
     /// <summary>APPROVED or DECLINED by payment id: what the gateway believes happened.</summary>
     public IReadOnlyDictionary<Guid, string> Charges => _charges;
@@ -57,7 +84,12 @@ public sealed class FakePaymentGateway : IAsyncDisposable
         var gateway = new FakePaymentGateway(app);
         app.MapPost("/payments", (Delegate)gateway.ApproveAsync);
         app.MapGet("/payments/{paymentId:guid}", (Guid paymentId) =>
-            gateway._charges.TryGetValue(paymentId, out var status) ? Results.Json(new { status }) : Results.NotFound());
+        {
+            Interlocked.Increment(ref gateway._statusCalls);
+            return gateway.StatusCheckAnswer is { } answer ? Results.StatusCode(answer)
+                : gateway._charges.TryGetValue(paymentId, out var status) ? Results.Json(new { status, reference = $"fake-{paymentId:N}" })
+                : Results.NotFound();
+        });
         await app.StartAsync();
         gateway.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return gateway;
@@ -79,19 +111,46 @@ public sealed class FakePaymentGateway : IAsyncDisposable
             return Results.Json(new { status = decided, reference = $"fake-{paymentId:N}", reason = decided == "DECLINED" ? "Declined by the fake gateway." : null });
         }
 
+        if (ApproveAnswer is { } refusal)
+        {
+            return Results.Json(new { error = "REFUSED", reason = $"fake gateway says {refusal}" }, statusCode: refusal);
+        }
+
+        // A duplicate of an approve still being processed: real gateways answer 409 (the outcome is not known yet).
+        if (!_inFlight.TryAdd(paymentId, 0))
+        {
+            Interlocked.Increment(ref _conflicts);
+            return Results.Json(new { error = "DUPLICATE_REQUEST_IN_PROGRESS" }, statusCode: 409);
+        }
+
+        try
+        {
+            return await DecideAsync(context, paymentId);
+        }
+        finally
+        {
+            _inFlight.TryRemove(paymentId, out _);
+        }
+    }
+
+    private async Task<IResult> DecideAsync(HttpContext context, Guid paymentId)
+    {
         switch (Behaviour)
         {
             case Mode.ServerError:
                 return Results.StatusCode(500);
             case Mode.Decline:
                 _charges[paymentId] = "DECLINED";
-                return Results.Json(new { status = "DECLINED", reason = "Declined by the fake gateway." });
+                return Results.Json(new { status = "DECLINED", reason = "Declined by the fake gateway." }, statusCode: DeclineStatus);
             case Mode.TimeoutAfterCharge:
                 _charges[paymentId] = "APPROVED";
                 await Task.Delay(Delay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
                 return Results.Json(new { status = "APPROVED", reference = $"fake-{paymentId:N}" });
             case Mode.Slow:
                 await Task.Delay(Delay, context.RequestAborted);
+                break;
+            case Mode.LateApprove:
+                await Task.Delay(Delay, CancellationToken.None);
                 break;
         }
 

@@ -1,6 +1,7 @@
 using Commerce.BuildingBlocks.Outbox.Features.ListDeadLetters;
 using Commerce.BuildingBlocks.Outbox.Features.ListPendingMessages;
 using Commerce.BuildingBlocks.Outbox.Features.RequeueDeadLetter;
+using Commerce.BuildingBlocks.Outbox.Features.RequeueDeadLetters;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,12 +49,13 @@ public static class OutboxComposition
     public static IHealthChecksBuilder AddOutboxCheck(this IHealthChecksBuilder builder, params string[] tags) =>
         builder.AddCheck<OutboxHealthCheck>("outbox", tags: tags);
 
-    /// <summary>Admin endpoints: pending and dead-lettered events, and requeueing a dead letter.</summary>
+    /// <summary>Admin endpoints: pending and dead-lettered events, and requeueing one dead letter or many.</summary>
     public static IEndpointRouteBuilder MapOutboxAdmin(this IEndpointRouteBuilder app)
     {
         ListPendingMessagesEndpoint.Map(app);
         ListDeadLettersEndpoint.Map(app);
         RequeueDeadLetterEndpoint.Map(app);
+        RequeueDeadLettersEndpoint.Map(app);
         return app;
     }
 }

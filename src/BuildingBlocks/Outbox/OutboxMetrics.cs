@@ -13,6 +13,9 @@ public sealed record OutboxBacklog(long Pending, DateTimeOffset? OldestPendingAt
         OldestPendingAt is { } oldest ? Math.Max(0, Math.Round((now - oldest).TotalSeconds, 1)) : 0;
 }
 
+/// <summary>The data platform refusing our deliveries (not the events): since when, and its last answer.</summary>
+public sealed record PlatformRefusal(DateTimeOffset Since, string LastError);
+
 /// <summary>
 /// Meter <c>Commerce.Outbox</c>. Counters are this instance's deliveries since it started; the gauges show the
 /// shared backlog, refreshed by the relay every <see cref="OutboxOptions.StatsInterval"/> and by each readiness check
@@ -40,6 +43,7 @@ public sealed class OutboxMetrics
     private long _failedTotal;
     private long _deadLetteredTotal;
     private OutboxBacklog _backlog = OutboxBacklog.Unknown;
+    private PlatformRefusal? _refusal;
 
     public OutboxMetrics(IMeterFactory meters, NpgsqlDataSource dataSource, TimeProvider clock)
     {
@@ -54,7 +58,12 @@ public sealed class OutboxMetrics
         meter.CreateObservableGauge("commerce.outbox.oldest_pending_age", () => Backlog.OldestPendingAgeSeconds(_clock.GetUtcNow()), "s",
             "Age of the oldest undelivered event.");
         meter.CreateObservableGauge("commerce.outbox.dead_letters", () => Backlog.DeadLetters, "{event}", "Dead-lettered events waiting for an operator.");
+        meter.CreateObservableGauge("commerce.outbox.platform_refusing", () => Refusal is null ? 0 : 1, "{state}",
+            "1 while the data platform refuses our deliveries (401, 403, 404 ...: credentials or configuration), until one is acknowledged again.");
     }
+
+    /// <summary>Since when, and with what, the platform refuses this instance's deliveries; null once one is acknowledged.</summary>
+    public PlatformRefusal? Refusal => Volatile.Read(ref _refusal);
 
     public long Delivered => Interlocked.Read(ref _deliveredTotal);
 
@@ -74,15 +83,21 @@ public sealed class OutboxMetrics
 
     internal void RecordDelivered(DateTimeOffset occurredAt, DateTimeOffset now)
     {
+        Volatile.Write(ref _refusal, null);
         Interlocked.Increment(ref _deliveredTotal);
         _delivered.Add(1);
         _lag.Record(Math.Max(0, (now - occurredAt).TotalSeconds));
     }
 
-    internal void RecordFailed()
+    internal void RecordFailed(bool refused, string error, DateTimeOffset now)
     {
         Interlocked.Increment(ref _failedTotal);
-        _failed.Add(1);
+        _failed.Add(1, new KeyValuePair<string, object?>("reason", refused ? "refused" : "unavailable"));
+        if (refused)
+        {
+            var since = Refusal?.Since ?? now;
+            Volatile.Write(ref _refusal, new PlatformRefusal(since, error));
+        }
     }
 
     internal void RecordDeadLettered()

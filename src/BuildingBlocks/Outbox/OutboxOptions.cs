@@ -20,8 +20,11 @@ public sealed class OutboxOptions
     /// <summary>The fallback when no commit wakes the relay: events of other instances, retries that became due.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Attempts before a message is dead-lettered; a permanent rejection dead-letters it at once.</summary>
-    public int MaxAttempts { get; set; } = 25;
+    /// <summary>
+    /// A failing event is retried (with backoff) until it is this old, then dead-lettered; an outage or a refusal
+    /// (401, 403 ...) shorter than this loses nothing. An event the platform calls invalid (400, 422) dies at once.
+    /// </summary>
+    public TimeSpan DeadLetterAfter { get; set; } = TimeSpan.FromDays(3);
 
     /// <summary>The wait after the first failure; it doubles per attempt (with jitter) up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
@@ -40,7 +43,7 @@ public sealed class OutboxOptions
     public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     internal bool IsValid() =>
-        Lanes is >= 1 and <= 32 && BatchSize is >= 1 and <= 1000 && MaxConcurrency is >= 1 and <= 256 && MaxAttempts >= 1
+        Lanes is >= 1 and <= 32 && BatchSize is >= 1 and <= 1000 && MaxConcurrency is >= 1 and <= 256 && DeadLetterAfter > TimeSpan.Zero
         && PollInterval > TimeSpan.Zero && InitialBackoff > TimeSpan.Zero && MaxBackoff >= InitialBackoff
         && Retention > TimeSpan.Zero && CleanupInterval > TimeSpan.Zero && DegradedAfter > TimeSpan.Zero && StatsInterval > TimeSpan.Zero;
 }

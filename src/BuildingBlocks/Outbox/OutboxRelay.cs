@@ -30,6 +30,10 @@ internal sealed class OutboxRelay(
 
     private static readonly TimeSpan MaxDatabaseBackoff = TimeSpan.FromSeconds(30);
 
+    // Failed deliveries are summed up in one log line per minute, not one per event: an outage of 100,000 events must
+    // not flood the log (the counters and /health/ready show the rest).
+    private static readonly TimeSpan FailureLogInterval = TimeSpan.FromMinutes(1);
+
     // Only a stream's head (its lowest pending seq) is claimable, so a stream's events go out one after another in
     // commit order. A head locked by another lane or instance is skipped, and with it the rest of its stream; a head
     // waiting for its retry holds back only its own stream. Dead letters are not pending: they hold nothing back.
@@ -74,6 +78,8 @@ internal sealed class OutboxRelay(
         """;
 
     private long _statsRefreshedAt;
+    private long _failureLoggedAt;
+    private int _failuresSinceLog;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -213,7 +219,7 @@ internal sealed class OutboxRelay(
         }, transaction, cancellationToken: CancellationToken.None));
         await transaction.CommitAsync(CancellationToken.None);
 
-        Report(outcomes, rows.Count, now);
+        Report(outcomes, now);
         var retries = outcomes.Retries.Count > 0 ? (outcomes.Retries.Min(r => r.At), outcomes.Retries.Max(r => r.At)) : ((DateTimeOffset, DateTimeOffset)?)null;
         return (outcomes.Delivered.Count + outcomes.Dead.Count, retries);
     }
@@ -268,17 +274,19 @@ internal sealed class OutboxRelay(
                 case { Status: DeliveryStatus.Rejected, Error: var error }:
                     outcomes.Dead.Add((row, error ?? "Rejected."));
                     break;
-                case { Error: var error } when row.Attempts + 1 >= settings.MaxAttempts:
-                    outcomes.Dead.Add((row, $"{error} (attempt {row.Attempts + 1} of {settings.MaxAttempts})"));
+                case { Error: var error } when now - row.OccurredAt >= settings.DeadLetterAfter:
+                    outcomes.Dead.Add((row, $"{error} (still failing after {row.Attempts + 1} attempts, {FormatAge(now - row.OccurredAt)} after the event; DeadLetterAfter is {settings.DeadLetterAfter})"));
                     break;
-                case { Error: var error }:
-                    outcomes.Retries.Add((row, error ?? "Failed.", now + Backoff(row.Attempts + 1, settings.InitialBackoff, settings.MaxBackoff)));
+                case { Status: var status, Error: var error }:
+                    outcomes.Retries.Add((row, error ?? "Failed.", now + Backoff(row.Attempts + 1, settings.InitialBackoff, settings.MaxBackoff), status == DeliveryStatus.Refused));
                     break;
             }
         }
 
         return outcomes;
     }
+
+    private static string FormatAge(TimeSpan age) => age.TotalDays >= 1 ? $"{age.TotalDays:0.#} days" : $"{age.TotalSeconds:0.#} s";
 
     /// <summary>
     /// Exponential in the attempt number, capped, with "equal jitter": half the delay fixed, half random, so retries
@@ -290,16 +298,16 @@ internal sealed class OutboxRelay(
         return TimeSpan.FromMilliseconds(nominal / 2 + Random.Shared.NextDouble() * nominal / 2);
     }
 
-    private void Report(Outcomes outcomes, int claimed, DateTimeOffset now)
+    private void Report(Outcomes outcomes, DateTimeOffset now)
     {
         foreach (var row in outcomes.Delivered)
         {
             metrics.RecordDelivered(row.OccurredAt, now);
         }
 
-        foreach (var _ in outcomes.Retries)
+        foreach (var (_, error, _, refused) in outcomes.Retries)
         {
-            metrics.RecordFailed();
+            metrics.RecordFailed(refused, error, now);
         }
 
         foreach (var (row, error) in outcomes.Dead)
@@ -311,8 +319,31 @@ internal sealed class OutboxRelay(
 
         if (outcomes.Retries.Count > 0)
         {
-            logger.LogWarning("{Failed} of {Claimed} outbox deliveries failed and will be retried, e.g. {EventId}: {Error}",
-                outcomes.Retries.Count, claimed, outcomes.Retries[0].Row.Id, outcomes.Retries[0].Error);
+            LogFailuresAtMostOncePerMinute(outcomes.Retries[^1]);
+        }
+    }
+
+    private void LogFailuresAtMostOncePerMinute((ClaimedRow Row, string Error, DateTimeOffset At, bool Refused) example)
+    {
+        Interlocked.Increment(ref _failuresSinceLog);
+        var last = Interlocked.Read(ref _failureLoggedAt);
+        var now = clock.GetTimestamp();
+        if ((last != 0 && clock.GetElapsedTime(last) < FailureLogInterval) || Interlocked.CompareExchange(ref _failureLoggedAt, now, last) != last)
+        {
+            return;
+        }
+
+        var batches = Interlocked.Exchange(ref _failuresSinceLog, 0);
+        if (example.Refused)
+        {
+            logger.LogError("The data platform refuses our deliveries ({Batches} failing batch(es) since the last report), e.g. event {EventId}: {Error}. " +
+                            "Check Commerce:DataPlatform:Url and its credentials; the events are kept and retried with backoff",
+                batches, example.Row.Id, example.Error);
+        }
+        else
+        {
+            logger.LogWarning("The data platform is failing ({Batches} failing batch(es) since the last report), e.g. event {EventId}: {Error}; " +
+                              "the events are kept and retried with backoff", batches, example.Row.Id, example.Error);
         }
     }
 
@@ -331,7 +362,7 @@ internal sealed class OutboxRelay(
     {
         public List<ClaimedRow> Delivered { get; } = [];
 
-        public List<(ClaimedRow Row, string Error, DateTimeOffset At)> Retries { get; } = [];
+        public List<(ClaimedRow Row, string Error, DateTimeOffset At, bool Refused)> Retries { get; } = [];
 
         public List<(ClaimedRow Row, string Error)> Dead { get; } = [];
     }

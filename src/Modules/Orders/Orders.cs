@@ -84,6 +84,9 @@ public abstract record OrderEvent(OrderView Order) : IIntegrationEvent
 
 public sealed record OrderPlaced(OrderView Order) : OrderEvent(Order);
 
+/// <summary>Points taken, the gateway asked: the outcome follows as OrderPaid or OrderPaymentFailed.</summary>
+public sealed record OrderPaying(OrderView Order) : OrderEvent(Order);
+
 public sealed record OrderPaid(OrderView Order) : OrderEvent(Order);
 
 public sealed record OrderPaymentFailed(OrderView Order) : OrderEvent(Order);
@@ -91,3 +94,6 @@ public sealed record OrderPaymentFailed(OrderView Order) : OrderEvent(Order);
 public sealed record OrderCancelled(OrderView Order) : OrderEvent(Order);
 
 public sealed record OrderExpired(OrderView Order) : OrderEvent(Order);
+
+/// <summary>A failed, cancelled or expired order's coupons (AVAILABLE again) and stock went back; its status is unchanged.</summary>
+public sealed record OrderReleased(OrderView Order) : OrderEvent(Order);

@@ -13,6 +13,7 @@ using Commerce.Modules.Orders.Payments;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Commerce.Modules.Orders;
 
@@ -20,10 +21,19 @@ public static class OrdersModule
 {
     public static IServiceCollection AddOrdersModule(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<OrdersOptions>().Bind(configuration.GetSection(OrdersOptions.Section));
-        services.AddOptions<PaymentGatewayOptions>().Bind(configuration.GetSection(PaymentGatewayOptions.Section));
+        services.AddOptions<PaymentGatewayOptions>().Bind(configuration.GetSection(PaymentGatewayOptions.Section))
+            .Validate(o => o.Timeout > TimeSpan.Zero, $"{PaymentGatewayOptions.Section}:Timeout must be positive.").ValidateOnStart();
+        // The reconciler must not ask about a payment while the request's own approve may still be on its way.
+        services.AddOptions<OrdersOptions>().Bind(configuration.GetSection(OrdersOptions.Section))
+            .Validate<IOptions<PaymentGatewayOptions>>((o, gateway) => o.ReconcileAfter > gateway.Value.Timeout,
+                $"{OrdersOptions.Section}:ReconcileAfter must be longer than {PaymentGatewayOptions.Section}:Timeout.")
+            .Validate(o => o.UnknownPaymentAlertAfter > TimeSpan.Zero && o.ReconcileInterval > TimeSpan.Zero && o.ReconcileMaxBackoff > TimeSpan.Zero,
+                $"{OrdersOptions.Section} has a value out of range (see OrdersOptions).")
+            .ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<PaymentMetrics>();
 
-        // A real gateway when its URL is configured, else the simulated one (its records live in this process).
+        // A real gateway when its URL is configured, else the simulated one (its records in gateway_sim, shared by every instance).
         var gateway = configuration.GetSection(PaymentGatewayOptions.Section).Get<PaymentGatewayOptions>() ?? new();
         if (gateway.Url is { } url)
         {
@@ -35,8 +45,7 @@ public static class OrdersModule
         }
         else
         {
-            services.AddSingleton<SimulatedPaymentGateway>();
-            services.AddSingleton<IPaymentGateway>(sp => sp.GetRequiredService<SimulatedPaymentGateway>());
+            services.AddSingleton<IPaymentGateway, SimulatedPaymentGateway>();
         }
 
         services.AddHostedService<OrderExpiryJob>();
@@ -45,6 +54,10 @@ public static class OrdersModule
         services.AddSingleton<IStartupTask, PaymentGatewayStartupLog>();
         return services.AddCommerceModule("orders", typeof(OrdersModule).Assembly);
     }
+
+    /// <summary>The payments' figures in the readiness report (Degraded while a payment is unknown too long or a late approval waits).</summary>
+    public static IHealthChecksBuilder AddPaymentsCheck(this IHealthChecksBuilder builder, params string[] tags) =>
+        builder.AddCheck<PaymentsHealthCheck>("payments", tags: tags);
 
     public static IEndpointRouteBuilder MapOrders(this IEndpointRouteBuilder app)
     {

@@ -13,8 +13,21 @@ public sealed class OrdersOptions
     /// <summary>How often the reconciler looks for payments whose gateway answer is unknown.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>A payment is left to the request that started it this long before the reconciler asks the gateway.</summary>
+    /// <summary>
+    /// A payment is left to the request that started it this long before the reconciler asks the gateway. Must be
+    /// longer than the gateway timeout (checked at start-up), so the reconciler never asks while the request's own
+    /// approve may still be on its way.
+    /// </summary>
     public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A payment whose outcome is still unknown this long after it started raises the alert: the
+    /// <c>commerce.payments.overdue</c> gauge and <c>/health/ready</c> Degraded.
+    /// </summary>
+    public TimeSpan UnknownPaymentAlertAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a paid order whose sale could not be recorded at once (product rows busy) is finished.</summary>
+    public TimeSpan SaleSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Longest wait between two status checks of one payment.</summary>
     public TimeSpan ReconcileMaxBackoff { get; set; } = TimeSpan.FromMinutes(1);

@@ -19,16 +19,20 @@ public sealed class DataPlatformAdapterTests
     [InlineData(202, DeliveryStatus.Acknowledged)]
     [InlineData(204, DeliveryStatus.Acknowledged)]
     [InlineData(400, DeliveryStatus.Rejected)]
-    [InlineData(404, DeliveryStatus.Rejected)]
-    [InlineData(409, DeliveryStatus.Rejected)]
     [InlineData(422, DeliveryStatus.Rejected)]
+    [InlineData(401, DeliveryStatus.Refused)]
+    [InlineData(403, DeliveryStatus.Refused)]
+    [InlineData(404, DeliveryStatus.Refused)]
+    [InlineData(405, DeliveryStatus.Refused)]
+    [InlineData(409, DeliveryStatus.Refused)]
+    [InlineData(413, DeliveryStatus.Refused)]
+    [InlineData(301, DeliveryStatus.Refused)]
     [InlineData(408, DeliveryStatus.Retry)]
     [InlineData(429, DeliveryStatus.Retry)]
     [InlineData(500, DeliveryStatus.Retry)]
     [InlineData(502, DeliveryStatus.Retry)]
     [InlineData(503, DeliveryStatus.Retry)]
-    [InlineData(301, DeliveryStatus.Retry)]
-    public async Task The_http_adapter_treats_2xx_as_acknowledged_4xx_but_408_and_429_as_rejected_and_the_rest_as_retry(int status, DeliveryStatus expected)
+    public async Task The_http_adapter_dead_letters_only_400_and_422_and_retries_refusals_and_outages(int status, DeliveryStatus expected)
     {
         await using var platform = await FakeDataPlatform.StartAsync();
         platform.Answer = _ => status;

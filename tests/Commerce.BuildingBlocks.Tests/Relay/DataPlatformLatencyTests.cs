@@ -102,7 +102,7 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
     }
 
     [Fact]
-    public async Task A_placed_then_paid_order_reaches_the_platform_as_OrderPlaced_then_OrderPaid_each_with_the_whole_order()
+    public async Task A_placed_then_paid_order_reaches_the_platform_as_OrderPlaced_OrderPaying_then_OrderPaid_each_with_the_whole_order()
     {
         app.Platform.Heal();
         var productId = await NewProductAsync();
@@ -114,11 +114,11 @@ public sealed class DataPlatformLatencyTests(DataPlatformApp app, ITestOutputHel
         (await client.PostAsync($"/api/orders/{orderId}/payment", null)).EnsureSuccessStatusCode();
 
         var stream = $"order-{orderId}";
-        await app.Platform.WaitUntilAsync(r => r.Count(x => x.Acknowledged && x.Event.StreamId == stream) == 2, TimeSpan.FromSeconds(10), "both order events");
+        await app.Platform.WaitUntilAsync(r => r.Count(x => x.Acknowledged && x.Event.StreamId == stream) == 3, TimeSpan.FromSeconds(10), "the three order events");
         var events = app.Platform.Requests.Where(x => x.Acknowledged && x.Event.StreamId == stream).Select(x => x.Event).ToList();
-        Assert.Equal(["OrderPlaced", "OrderPaid"], events.Select(e => e.Type));
-        Assert.True(events[0].Sequence < events[1].Sequence);
-        Assert.Equal(["PENDING_PAYMENT", "PAID"], events.Select(e => e.Payload.GetProperty("order").GetProperty("status").GetString()));
+        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaid"], events.Select(e => e.Type));
+        Assert.True(events[0].Sequence < events[1].Sequence && events[1].Sequence < events[2].Sequence);
+        Assert.Equal(["PENDING_PAYMENT", "PAYING", "PAID"], events.Select(e => e.Payload.GetProperty("order").GetProperty("status").GetString()));
         Assert.All(events, e => Assert.Equal(2, e.Payload.GetProperty("order").GetProperty("lines")[0].GetProperty("quantity").GetInt32()));
     }
 

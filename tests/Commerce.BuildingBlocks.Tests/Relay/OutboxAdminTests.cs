@@ -90,6 +90,43 @@ public sealed class OutboxAdminTests(DataPlatformApp app) : IClassFixture<DataPl
     }
 
     [Fact]
+    public async Task Dead_letters_are_requeued_in_bulk_by_type_by_time_range_or_all_and_are_delivered_again_with_their_ids()
+    {
+        // Three dead letters of one type (dead-lettered 3, 2 and 1 hours ago) and one of another, each its own stream.
+        var type = $"Bulk{Guid.NewGuid():N}";
+        var now = app.Clock.GetUtcNow();
+        var letters = new List<Guid>();
+        foreach (var (letterType, hoursAgo) in new[] { (type, 3), (type, 2), (type, 1), (type + "Other", 1) })
+        {
+            var id = Guid.CreateVersion7();
+            letters.Add(id);
+            await app.Sql.ExecuteAsync("""
+                INSERT INTO platform.outbox (id, stream_id, type, version, occurred_at, payload, attempts, last_error, dead_lettered_at)
+                VALUES (@id, @stream, @letterType, 1, @at, '{}', 1, 'HTTP 400 Bad Request', @at)
+                """, new { id, stream = $"bulk-{id}", letterType, at = now.AddHours(-hoursAgo) });
+        }
+
+        var admin = await app.AdminAsync();
+        async Task<int> RequeueAsync(object body)
+        {
+            var response = await admin.PostAsJsonAsync("/api/admin/outbox/dead-letters/requeue", body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requeued").GetInt32();
+        }
+
+        var inRange = await RequeueAsync(new { type, deadLetteredFrom = now.AddHours(-2.5), deadLetteredTo = now.AddHours(-1.5) });
+        var rest = await RequeueAsync(new { type });
+        var again = await RequeueAsync(new { type });
+        var all = await RequeueAsync(new { });
+        var backwards = await admin.PostAsJsonAsync("/api/admin/outbox/dead-letters/requeue", new { deadLetteredFrom = now, deadLetteredTo = now.AddHours(-1) });
+
+        Assert.Equal((1, 2, 0), (inRange, rest, again));
+        Assert.True(all >= 1, $"{all} requeued by 'all'");
+        Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
+        await app.Platform.WaitUntilAsync(r => letters.All(id => r.Any(x => x.Event.EventId == id && x.Acknowledged)), Deadline, "the four requeued events");
+    }
+
+    [Fact]
     public async Task Requeueing_an_unknown_event_is_404()
     {
         var admin = await app.AdminAsync();
@@ -113,6 +150,7 @@ public sealed class OutboxAdminTests(DataPlatformApp app) : IClassFixture<DataPl
     [InlineData("GET", "/api/admin/outbox/pending")]
     [InlineData("GET", "/api/admin/outbox/dead-letters")]
     [InlineData("POST", "/api/admin/outbox/dead-letters/0195f2d4-0000-7000-8000-000000000404/requeue")]
+    [InlineData("POST", "/api/admin/outbox/dead-letters/requeue")]
     public async Task Outbox_admin_endpoints_refuse_members_and_anonymous_callers(string method, string path)
     {
         var member = app.ClientFor(await app.NewMemberAsync());

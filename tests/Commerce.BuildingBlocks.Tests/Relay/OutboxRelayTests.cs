@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Commerce.BuildingBlocks.Outbox;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Commerce.Testing;
 using Xunit.Abstractions;
 
@@ -212,40 +216,87 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Dead_letters_do_not_hold_back_their_streams_a_rejection_dies_at_once_and_a_failing_event_after_MaxAttempts()
+    public async Task Dead_letters_do_not_hold_back_their_streams_an_invalid_event_dies_at_once_and_a_failing_one_once_older_than_DeadLetterAfter()
     {
         await using var platform = await FakeDataPlatform.StartAsync();
         platform.Answer = e => (e.StreamId, e.Payload.GetProperty("step").GetInt32()) switch
         {
             ("order-1", 0) => 500,
             ("order-2", 1) => 400,
+            ("order-3", 1) => 422,
             _ => null,
         };
         var database = await TestPostgres.CreateDatabaseAsync();
         var settings = RelayInstance.Settings(platform);
-        settings["Commerce:Outbox:MaxAttempts"] = "3";
+        settings["Commerce:Outbox:DeadLetterAfter"] = "00:00:01";
         await using var relay = RelayInstance.Create(database, settings);
         var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 20, steps: 3);
         await relay.StartAsync();
 
-        await WaitForAllAsync(platform, commits.Count - 2, database);
+        await WaitForAllAsync(platform, commits.Count - 3, database);
         await relay.StopAsync();
 
         var requests = platform.Requests;
         Deliveries.AssertDeliveredInStreamOrder(
-            requests.Where(r => r.Key().OrderId > 2).ToList(), commits.Where(c => c.Key.OrderId > 2).ToDictionary());
-        Assert.Equal(3, requests.Count(r => r.Key() == (1, 0)));
+            requests.Where(r => r.Key().OrderId > 3).ToList(), commits.Where(c => c.Key.OrderId > 3).ToDictionary());
+        Assert.True(requests.Count(r => r.Key() == (1, 0)) >= 2);
         Assert.Single(requests, r => r.Key() == (2, 1));
+        Assert.Single(requests, r => r.Key() == (3, 1));
         // Each stream's next event went out only once its predecessor was dead-lettered.
         Assert.True(requests.Last(r => r.Key() == (1, 0)).Number < requests.First(r => r.Key() == (1, 1)).Number);
         Assert.True(requests.Single(r => r.Key() == (2, 1)).Number < requests.First(r => r.Key() == (2, 2)).Number);
         var dead = await new Sql(database).QueryAsync<(string StreamId, int Attempts, string LastError)>(
             "SELECT stream_id, attempts, last_error FROM platform.outbox WHERE dead_lettered_at IS NOT NULL AND delivered_at IS NULL ORDER BY stream_id");
         Assert.Collection(dead,
-            d => Assert.Equal(("order-1", 3, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 500", StringComparison.Ordinal) && d.LastError.EndsWith("(attempt 3 of 3)", StringComparison.Ordinal))),
-            d => Assert.Equal(("order-2", 1, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 400 Bad Request: fake platform says 400", StringComparison.Ordinal))));
-        Assert.Equal(2, relay.Metrics.DeadLettered);
-        Assert.Equal(commits.Count - 2, relay.Metrics.Delivered);
+            d => Assert.True(d.StreamId == "order-1" && d.Attempts >= 2 && d.LastError.StartsWith("HTTP 500", StringComparison.Ordinal)
+                             && d.LastError.Contains("DeadLetterAfter is 00:00:01", StringComparison.Ordinal), d.ToString()),
+            d => Assert.Equal(("order-2", 1, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 400 Bad Request: fake platform says 400", StringComparison.Ordinal))),
+            d => Assert.Equal(("order-3", 1, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 422", StringComparison.Ordinal))));
+        Assert.Equal(3, relay.Metrics.DeadLettered);
+        Assert.Equal(commits.Count - 3, relay.Metrics.Delivered);
+    }
+
+    [Fact]
+    public async Task A_platform_answering_401_for_a_while_then_200_gets_everything_in_order_nothing_dead_lettered_and_it_shows_meanwhile()
+    {
+        await using var platform = await FakeDataPlatform.StartAsync();
+        platform.Answer = _ => 401;
+        var database = await TestPostgres.CreateDatabaseAsync();
+        var settings = RelayInstance.Settings(platform);
+        // Long past the attempts the old policy allowed (25), but well inside the age limit.
+        settings["Commerce:Outbox:MaxBackoff"] = "00:00:00.050";
+        var logs = new CollectedLogs();
+        await using var relay = RelayInstance.Create(database, settings, logs: logs);
+        await relay.StartAsync();
+
+        var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 50, steps: 3);
+        var sql = new Sql(database);
+        await Eventually.TrueAsync(async () => await sql.ScalarAsync<int>("SELECT max(attempts) FROM platform.outbox WHERE stream_id = 'order-1'") >= 30,
+            TimeSpan.FromSeconds(30), "30 refused attempts at a head");
+        var health = await ActivatorUtilities.CreateInstance<OutboxHealthCheck>(relay.Services)
+            .CheckHealthAsync(new HealthCheckContext(), CancellationToken.None);
+        var refusal = relay.Metrics.Refusal;
+        var deadWhileRefused = await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE dead_lettered_at IS NOT NULL");
+        var refusedCalls = platform.Requests.Count;
+
+        platform.Answer = null;
+        await WaitForAllAsync(platform, commits.Count, database);
+        await relay.StopAsync();
+        var healed = await ActivatorUtilities.CreateInstance<OutboxHealthCheck>(relay.Services)
+            .CheckHealthAsync(new HealthCheckContext(), CancellationToken.None);
+
+        output.WriteLine($"{refusedCalls} calls answered 401, {logs.Count(LogLevel.Warning)} warning(s) and {logs.Count(LogLevel.Error)} error(s) logged");
+        Assert.Equal(0, deadWhileRefused);
+        Assert.Equal(0, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE dead_lettered_at IS NOT NULL"));
+        Deliveries.AssertDeliveredInStreamOrder(platform.Requests.Where(r => r.Acknowledged).ToList(), commits);
+        Assert.Equal(HealthStatus.Degraded, health.Status);
+        Assert.Equal("HTTP 401 Unauthorized", health.Data["platformLastAnswer"]);
+        Assert.StartsWith("HTTP 401", refusal?.LastError);
+        Assert.Null(relay.Metrics.Refusal);
+        Assert.Equal(HealthStatus.Healthy, healed.Status);
+        // Hundreds of refused calls, one line: the log says it once per minute, not once per event.
+        Assert.True(refusedCalls > 100, $"{refusedCalls} refused calls");
+        Assert.Equal(1, logs.Count(LogLevel.Error, "refuses our deliveries"));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Commerce.Host;
 using MediatR;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Commerce.BuildingBlocks.Tests.Relay;
@@ -43,10 +44,9 @@ internal sealed class RelayInstance : IAsyncDisposable
         ["Commerce:Outbox:PollInterval"] = "00:00:00.200",
         ["Commerce:Outbox:InitialBackoff"] = "00:00:00.010",
         ["Commerce:Outbox:MaxBackoff"] = "00:00:00.200",
-        ["Commerce:Outbox:MaxAttempts"] = "1000",
     };
 
-    public static RelayInstance Create(string connectionString, IDictionary<string, string?> settings, string name = "relay")
+    public static RelayInstance Create(string connectionString, IDictionary<string, string?> settings, string name = "relay", ILoggerProvider? logs = null)
     {
         var all = new Dictionary<string, string?>(settings)
         {
@@ -55,7 +55,13 @@ internal sealed class RelayInstance : IAsyncDisposable
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
         var services = new ServiceCollection()
-            .AddLogging()
+            .AddLogging(logging =>
+            {
+                if (logs is not null)
+                {
+                    logging.AddProvider(logs);
+                }
+            })
             .AddSingleton<IConfiguration>(configuration)
             .AddCommerce(configuration)
             .AddCommerceModule("relay_tests", typeof(RelayInstance).Assembly);

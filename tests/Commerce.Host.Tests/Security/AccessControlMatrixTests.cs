@@ -91,6 +91,8 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
                                                                        Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
         new("POST /api/admin/outbox/dead-letters/{id}/requeue", async (s, _) => await Post($"/api/admin/outbox/dead-letters/{await s.NewDeadLetterAsync()}/requeue"),
                                                                        Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
+        new("POST /api/admin/outbox/dead-letters/requeue", (_, _) => Post("/api/admin/outbox/dead-letters/requeue", new { type = "MatrixEvent" }),
+                                                                       Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
 
         new("ANY /health/live", (_, _) => Get("/health/live"),         "200",             "200",     "200",        "200",       "200"),
         new("ANY /health/ready", (_, _) => Get("/health/ready"),       "200",             "200",     "200",        "200",       "200"),

@@ -7,8 +7,10 @@ namespace Commerce.BuildingBlocks.Outbox;
 
 /// <summary>
 /// POSTs the envelope to <c>Commerce:DataPlatform:Url</c> with the event id as the <c>Idempotency-Key</c>, so
-/// the platform can drop the duplicates at-least-once delivery produces. 2xx acknowledges; 408, 429, 5xx and
-/// connection errors are retried; any other 4xx rejects the event for good.
+/// the platform can drop the duplicates at-least-once delivery produces. 2xx acknowledges; 400 and 422 say the event
+/// itself is invalid and dead-letter it; 408, 429, 5xx and connection errors are an outage, retried; any other answer
+/// (401, 403, 404, 405, 413, other 4xx, a redirect) is the platform refusing us — credentials or configuration — and is
+/// retried just as long, flagged so it shows.
 /// </summary>
 internal sealed class HttpDataPlatform(IHttpClientFactory clients, IOptions<DataPlatformOptions> options) : IDataPlatform
 {
@@ -32,7 +34,12 @@ internal sealed class HttpDataPlatform(IHttpClientFactory clients, IOptions<Data
             }
 
             var error = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {await ReadBodyAsync(response, ct)}".TrimEnd(' ', ':');
-            return IsPermanent(response.StatusCode) ? DeliveryResult.Rejected(error) : DeliveryResult.Retry(error);
+            return Classify(response.StatusCode) switch
+            {
+                DeliveryStatus.Rejected => DeliveryResult.Rejected(error),
+                DeliveryStatus.Refused => DeliveryResult.Refused(error),
+                _ => DeliveryResult.Retry(error),
+            };
         }
         catch (HttpRequestException e) when (!ct.IsCancellationRequested)
         {
@@ -40,8 +47,13 @@ internal sealed class HttpDataPlatform(IHttpClientFactory clients, IOptions<Data
         }
     }
 
-    internal static bool IsPermanent(HttpStatusCode status) =>
-        (int)status is >= 400 and < 500 && status is not HttpStatusCode.RequestTimeout and not HttpStatusCode.TooManyRequests;
+    /// <summary>What a non-2xx answer means for the event: only "this event is invalid" gives up on it.</summary>
+    internal static DeliveryStatus Classify(HttpStatusCode status) => status switch
+    {
+        HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => DeliveryStatus.Rejected,
+        HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError => DeliveryStatus.Retry,
+        _ => DeliveryStatus.Refused,
+    };
 
     private static async Task<string> ReadBodyAsync(HttpResponseMessage response, CancellationToken ct)
     {

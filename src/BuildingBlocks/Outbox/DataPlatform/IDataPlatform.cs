@@ -23,8 +23,15 @@ public enum DeliveryStatus
     /// <summary>Worth trying again later (timeout, connection error, 408, 429, 5xx).</summary>
     Retry,
 
-    /// <summary>The platform refused the event itself (4xx): retrying cannot help, it is dead-lettered at once.</summary>
+    /// <summary>The platform says the event itself is invalid (400, 422): retrying cannot help, it is dead-lettered at once.</summary>
     Rejected,
+
+    /// <summary>
+    /// The platform refuses us, not the event (401, 403, 404, 405, 413, other 4xx, a redirect): a credential or
+    /// configuration problem that an operator fixes. Retried like an outage, however long, and shown (gauge,
+    /// <c>/health/ready</c> Degraded) until a delivery succeeds again.
+    /// </summary>
+    Refused,
 }
 
 public readonly record struct DeliveryResult(DeliveryStatus Status, string? Error)
@@ -34,6 +41,8 @@ public readonly record struct DeliveryResult(DeliveryStatus Status, string? Erro
     public static DeliveryResult Retry(string error) => new(DeliveryStatus.Retry, error);
 
     public static DeliveryResult Rejected(string error) => new(DeliveryStatus.Rejected, error);
+
+    public static DeliveryResult Refused(string error) => new(DeliveryStatus.Refused, error);
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 
@@ -8,8 +9,11 @@ namespace Commerce.Modules.Orders.Payments;
 /// <summary>
 /// A real gateway over HTTP. Approve: <c>POST /payments</c> with the payment id in <c>Idempotency-Key</c>;
 /// status: <c>GET /payments/{paymentId}</c>. Answers are <c>{"status": "APPROVED"|"DECLINED"|"PENDING", "reference", "reason"}</c>.
-/// Timeouts, 5xx, 408, 429 and connection failures are "unknown" (the reconciler asks again later); any other
-/// 4xx means the request was refused without a charge and counts as declined.
+/// Only an explicit answer is final: a <c>DECLINED</c> body (with any status code: 2xx, 402, 4xx) is a decline, an
+/// <c>APPROVED</c> body with a 2xx an approval, and a 404 on a status check means the gateway never heard of the
+/// payment. Everything else — timeouts, connection failures, 5xx, 408, 429, 409 on a duplicate approve still being
+/// processed, 401/403 after a credential change, other 4xx without a DECLINED body, an unreadable body — is
+/// "unknown": the customer may have been charged, so the reconciler keeps asking; never a decline.
 /// </summary>
 internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGateway> logger) : IPaymentGateway
 {
@@ -42,29 +46,40 @@ internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGat
                 return new GatewayAnswer(GatewayOutcome.NotFound);
             }
 
-            if (status is >= 500 or 408 or 429)
+            var body = await ReadBodyAsync(response, ct);
+            var answer = (status, body?.Status) switch
             {
-                return GatewayAnswer.Unknown($"Gateway answered {status}.");
-            }
-
-            var body = await response.Content.ReadFromJsonAsync<GatewayResponse>(ct);
-            if (status is >= 400)
-            {
-                logger.LogWarning("Payment gateway refused payment {PaymentId} with {Status}", paymentId, status);
-                return new GatewayAnswer(GatewayOutcome.Declined, Reason: body?.Reason ?? $"Refused by the gateway ({status}).");
-            }
-
-            return body?.Status switch
-            {
-                "APPROVED" => new GatewayAnswer(GatewayOutcome.Approved, Reference: body.Reference),
-                "DECLINED" => new GatewayAnswer(GatewayOutcome.Declined, Reason: body.Reason ?? "Declined by the gateway."),
-                _ => GatewayAnswer.Unknown($"Gateway status '{body?.Status}'."),
+                // A decline is the gateway's word that nothing was charged, whatever status code carries it.
+                (_, "DECLINED") => new GatewayAnswer(GatewayOutcome.Declined, Reason: body!.Reason ?? "Declined by the gateway."),
+                ( >= 200 and < 300, "APPROVED") => new GatewayAnswer(GatewayOutcome.Approved, Reference: body!.Reference),
+                ( >= 200 and < 300, var other) => GatewayAnswer.Unknown($"Gateway status '{other}'."),
+                _ => GatewayAnswer.Unknown($"Gateway answered {status}{(body?.Reason is { } reason ? $": {reason}" : "")}."),
             };
+            if (status >= 400 && answer.Outcome == GatewayOutcome.Unknown)
+            {
+                logger.LogWarning("Payment gateway answered {Status} for payment {PaymentId} ({Method}): outcome unknown, the reconciler asks again",
+                    status, paymentId, request.Method);
+            }
+
+            return answer;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             logger.LogWarning("No usable answer from the payment gateway for payment {PaymentId}: {Error}", paymentId, e.Message);
             return GatewayAnswer.Unknown(e is TaskCanceledException ? "The gateway did not answer in time." : "The gateway could not be reached.");
+        }
+    }
+
+    /// <summary>The gateway's JSON body, or null when there is none or it is not ours (a proxy's HTML error page, say).</summary>
+    private static async Task<GatewayResponse?> ReadBodyAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<GatewayResponse>(ct);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return null;
         }
     }
 

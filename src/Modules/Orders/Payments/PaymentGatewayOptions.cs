@@ -8,7 +8,10 @@ public sealed class PaymentGatewayOptions
     /// <summary>Base URL of a real gateway: approve = POST {Url}/payments, status = GET {Url}/payments/{paymentId}.</summary>
     public Uri? Url { get; set; }
 
-    /// <summary>Per call; past it the outcome is unknown and the reconciler finds out later.</summary>
+    /// <summary>
+    /// Per call (the simulated gateway honours it too); past it the outcome is unknown and the reconciler finds out
+    /// later. <c>Commerce:Orders:ReconcileAfter</c> must be longer.
+    /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public SimulatedGatewayOptions Simulated { get; set; } = new();

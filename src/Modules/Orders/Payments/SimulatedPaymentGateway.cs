@@ -1,36 +1,69 @@
-using System.Collections.Concurrent;
+using Dapper;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Commerce.Modules.Orders.Payments;
 
 /// <summary>
-/// The default gateway when no real one is configured: keeps its own record of every payment in memory
-/// (so status checks and repeated approvals behave like a real PG), with settings for latency, declines and
-/// lost answers. Its records do not survive a restart; use the HTTP adapter for a real gateway.
+/// The default gateway when no real one is configured. It plays an outside system: its record of every payment lives
+/// in its own table (<c>gateway_sim.payments</c>), written on its own connection outside any of our transactions, so
+/// every instance and every restart see the same gateway (a status check finds what another instance approved, and
+/// approving a payment id again returns its first outcome). Settings for latency, declines and lost answers; a
+/// latency beyond <see cref="PaymentGatewayOptions.Timeout"/> is a timeout, like a real gateway's (charged, unanswered).
 /// </summary>
-internal sealed class SimulatedPaymentGateway(IOptionsMonitor<PaymentGatewayOptions> options, TimeProvider clock) : IPaymentGateway
+internal sealed class SimulatedPaymentGateway(NpgsqlDataSource dataSource, IOptionsMonitor<PaymentGatewayOptions> options, TimeProvider clock) : IPaymentGateway
 {
-    private readonly ConcurrentDictionary<Guid, GatewayAnswer> _records = new();
+    // First decision wins: a concurrent or repeated approve of the same id keeps the recorded outcome.
+    private const string DecideSql = """
+        INSERT INTO gateway_sim.payments (payment_id, outcome, amount, reference, reason, created_at)
+        VALUES (@PaymentId, @Outcome, @Amount, @Reference, @Reason, @Now)
+        ON CONFLICT (payment_id) DO NOTHING
+        """;
 
-    /// <summary>What the gateway charged or declined, by payment id (tests compare it with the orders).</summary>
-    public IReadOnlyDictionary<Guid, GatewayAnswer> Records => _records;
+    private const string RecordSql = "SELECT outcome, reference, reason FROM gateway_sim.payments WHERE payment_id = @PaymentId";
 
     public async Task<GatewayAnswer> ApproveAsync(GatewayPayment payment, CancellationToken ct)
     {
-        var settings = options.CurrentValue.Simulated;
-        if (settings.Latency > TimeSpan.Zero)
+        var settings = options.CurrentValue;
+        var simulated = settings.Simulated;
+        var late = simulated.Latency > settings.Timeout;
+        var delay = late ? settings.Timeout : simulated.Latency;
+        if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(settings.Latency, clock, ct);
+            await Task.Delay(delay, clock, ct);
         }
 
-        var answer = _records.GetOrAdd(payment.PaymentId, _ =>
-            settings.DeclineAboveAmount is { } limit && payment.Amount > limit ? new GatewayAnswer(GatewayOutcome.Declined, Reason: $"Amount above the limit of {limit}.")
-            : Random.Shared.NextDouble() < settings.DeclineRate ? new GatewayAnswer(GatewayOutcome.Declined, Reason: "Declined by the issuer.")
-            : new GatewayAnswer(GatewayOutcome.Approved, Reference: $"sim-{payment.PaymentId:N}"));
+        var (outcome, reference, reason) =
+            simulated.DeclineAboveAmount is { } limit && payment.Amount > limit ? ("DECLINED", null, $"Amount above the limit of {limit}.")
+            : Random.Shared.NextDouble() < simulated.DeclineRate ? ("DECLINED", (string?)null, "Declined by the issuer.")
+            : ("APPROVED", $"sim-{payment.PaymentId:N}", (string?)null);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(DecideSql,
+            new { payment.PaymentId, Outcome = outcome, payment.Amount, Reference = reference, Reason = reason, Now = clock.GetUtcNow() }, cancellationToken: ct));
+        var answer = await ReadAsync(connection, payment.PaymentId, ct);
 
-        return Random.Shared.NextDouble() < settings.NoAnswerRate ? GatewayAnswer.Unknown("No answer from the gateway (simulated).") : answer;
+        return late ? GatewayAnswer.Unknown("The gateway did not answer in time (simulated latency above the timeout).")
+            : Random.Shared.NextDouble() < simulated.NoAnswerRate ? GatewayAnswer.Unknown("No answer from the gateway (simulated).")
+            : answer;
     }
 
-    public Task<GatewayAnswer> GetStatusAsync(Guid paymentId, CancellationToken ct) =>
-        Task.FromResult(_records.TryGetValue(paymentId, out var answer) ? answer : new GatewayAnswer(GatewayOutcome.NotFound));
+    public async Task<GatewayAnswer> GetStatusAsync(Guid paymentId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await ReadAsync(connection, paymentId, ct);
+    }
+
+    private static async Task<GatewayAnswer> ReadAsync(NpgsqlConnection connection, Guid paymentId, CancellationToken ct)
+    {
+        var record = await connection.QuerySingleOrDefaultAsync<SimulatedRecord>(
+            new CommandDefinition(RecordSql, new { PaymentId = paymentId }, cancellationToken: ct));
+        return record switch
+        {
+            null => new GatewayAnswer(GatewayOutcome.NotFound),
+            { Outcome: "APPROVED" } => new GatewayAnswer(GatewayOutcome.Approved, Reference: record.Reference),
+            _ => new GatewayAnswer(GatewayOutcome.Declined, Reason: record.Reason),
+        };
+    }
+
+    private sealed record SimulatedRecord(string Outcome, string? Reference, string? Reason);
 }

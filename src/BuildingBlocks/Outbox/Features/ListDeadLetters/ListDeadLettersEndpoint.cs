@@ -15,7 +15,7 @@ internal static class ListDeadLettersEndpoint
         .RequireAuthorization(Policies.Admin)
         .WithTags("Admin")
         .WithSummary("Events the relay gave up on, newest first")
-        .WithDescription("Rejected by the data platform (4xx) or out of attempts. They do not hold back their stream's later events; requeue one to send it again.")
+        .WithDescription("Called invalid by the data platform (400, 422), or still failing when older than Commerce:Outbox:DeadLetterAfter. They do not hold back their stream's later events; requeue one, or many at once, to send them again.")
         .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
     private static async Task<Ok<PagedList<OutboxMessage>>> Handle(IMediator mediator, CancellationToken ct,

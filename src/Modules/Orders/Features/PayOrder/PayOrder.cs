@@ -8,7 +8,9 @@ using Commerce.Modules.Points.Contracts;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Commerce.Modules.Orders.Features.PayOrder;
 
@@ -17,9 +19,12 @@ namespace Commerce.Modules.Orders.Features.PayOrder;
 /// the gateway is called with no transaction open and no lock held:
 /// (1) <see cref="StartPayment"/> — order row, then wallet: points taken, payment PENDING, order PAYING;
 /// (2) the gateway, with the payment id as its idempotency key;
-/// (3) <see cref="CompletePayment"/> — approved: PAID; declined: points refunded, PAYMENT_FAILED, then the
-/// release gives coupons and stock back. No answer: the order stays PAYING, 202, and the reconciler finishes
-/// it. Idempotency rests on the order's own state: a PAID order answers with its payment; a PAYING one asks the
+/// (3) <see cref="CompletePayment"/> — approved: PAID (the order row only, so product locks can never turn a
+/// charged customer's answer into an error); declined: points refunded, PAYMENT_FAILED, then the release gives
+/// coupons and stock back. Only an explicit decline declines: anything else is unknown, the order stays PAYING,
+/// 202, and the reconciler finishes it.
+/// (4) <see cref="RecordSale"/> — approved: the units sold, under the product locks; a hot product that keeps them
+/// past the lock timeout leaves it to the sweeper (the order is PAID either way). Idempotency rests on the order's own state: a PAID order answers with its payment; a PAYING one asks the
 /// gateway again with the same payment id (never a second charge); a retry with the same Idempotency-Key after
 /// a failure replays that failure.
 /// </summary>
@@ -37,7 +42,7 @@ internal sealed class PayOrderValidator : AbstractValidator<PayOrder>
     }
 }
 
-internal sealed class PayOrderHandler(IMediator mediator, IPaymentGateway gateway) : IRequestHandler<PayOrder, PaymentResult>
+internal sealed class PayOrderHandler(IMediator mediator, IPaymentGateway gateway, PaymentMetrics metrics, ILogger<PayOrderHandler> logger) : IRequestHandler<PayOrder, PaymentResult>
 {
     public async Task<PaymentResult> Handle(PayOrder command, CancellationToken ct)
     {
@@ -62,6 +67,7 @@ internal sealed class PayOrderHandler(IMediator mediator, IPaymentGateway gatewa
         if (!answer.IsFinal)
         {
             // 3a. Unknown outcome: the order stays PAYING; the reconciler asks the gateway until it knows.
+            metrics.RecordUnknownAnswer();
             return new PaymentResult(started.Order, started.Balance);
         }
 
@@ -73,7 +79,29 @@ internal sealed class PayOrderHandler(IMediator mediator, IPaymentGateway gatewa
             throw Declined(completed.Order.Payment?.FailureReason);
         }
 
+        // 4. Transaction 3: the units sold, under the product locks (or later, by the sweeper).
+        if (completed.Order.Status == OrderStatus.Paid)
+        {
+            await RecordSaleOrLeaveItAsync(mediator, command.OrderId, logger);
+        }
+
         return new PaymentResult(completed.Order, completed.Balance ?? started.Balance);
+    }
+
+    /// <summary>
+    /// Records a paid order's sale; when the products stay locked past the lock timeout (a rush on a hot product) or
+    /// the database is unreachable, leaves it to the sweeper: the customer was charged, and the order is PAID already.
+    /// </summary>
+    internal static async Task RecordSaleOrLeaveItAsync(IMediator mediator, long orderId, ILogger logger)
+    {
+        try
+        {
+            await mediator.Send(new RecordSale(orderId), CancellationToken.None);
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogInformation("The sale of paid order {OrderId} is left to the sweeper: {Error}", orderId, e.Message);
+        }
     }
 
     internal static AppException Declined(string? reason) =>
@@ -163,7 +191,9 @@ internal sealed class StartPaymentHandler(
         // 4. Points taken, payment in flight: the reconciler takes over if this request never learns the outcome.
         await InsertPaymentAsync(payment, order, command.IdempotencyKey, deducted.LedgerEntryId, now + options.Value.ReconcileAfter, ct);
         order = await OrderStore.SetStatusAsync(session, order, OrderStatus.Paying, now, ct);
-        return new StartedPayment(OrderStore.View(order, lines, payment), payment, deducted.BalanceAfter);
+        var paying = OrderStore.View(order, lines, payment);
+        outbox.Record(new OrderPaying(paying));
+        return new StartedPayment(paying, payment, deducted.BalanceAfter);
     }
 
     private Task<int> InsertPaymentAsync(PaymentView payment, OrderStore.OrderRow order, string? idempotencyKey, long? ledgerId, DateTimeOffset? nextCheckAt, CancellationToken ct) =>
@@ -208,18 +238,26 @@ internal sealed record CompletedPayment(OrderView Order, long? Balance);
 internal sealed class CompletePaymentHandler(
     DbSession session,
     IPointWallet wallet,
-    IProductStock stock,
     Outbox outbox,
-    TimeProvider clock) : IRequestHandler<CompletePayment, CompletedPayment>
+    PaymentMetrics metrics,
+    TimeProvider clock,
+    ILogger<CompletePaymentHandler> logger) : IRequestHandler<CompletePayment, CompletedPayment>
 {
     private const string PaymentSql = """
         SELECT id, method, status, amount, failure_code, failure_reason, created_at, completed_at, member_id, points_ledger_id
         FROM orders.payments WHERE id = @PaymentId AND order_id = @OrderId
         """;
 
+    // PAID with the order row alone: the units sold (product rows) follow in RecordSale.
     private const string ApproveSql = """
         UPDATE orders.payments SET status = 'APPROVED', gateway_reference = @Reference, completed_at = @Now, next_check_at = NULL
-        WHERE id = @PaymentId
+        WHERE id = @PaymentId;
+        UPDATE orders.orders SET status = 'PAID', updated_at = @Now, paid_at = @Now, sale_pending = true WHERE id = @OrderId;
+        """;
+
+    private const string LateApprovalSql = """
+        UPDATE orders.payments SET late_approved_at = @Now, late_reference = @Reference
+        WHERE id = @PaymentId AND late_approved_at IS NULL
         """;
 
     private const string DeclineSql = """
@@ -237,18 +275,26 @@ internal sealed class CompletePaymentHandler(
         var payment = await session.Connection.QuerySingleAsync<PaymentRow>(session.Command(PaymentSql, command, ct));
         var lines = await OrderStore.LinesAsync(session, order.Id, ct);
 
-        // 2. Finished already (by the request or by the reconciler): nothing to do twice.
+        // 2. Finished already (by the request or by the reconciler): nothing to do twice. But an APPROVED for a
+        //    payment we declined and refunded means the gateway charged a customer whose order failed: never ignored.
         if (payment.Status != PaymentStatus.Pending)
         {
+            if (payment.Status == PaymentStatus.Declined && command.Answer.Outcome == GatewayOutcome.Approved
+                && await session.Connection.ExecuteAsync(session.Command(LateApprovalSql, new { command.PaymentId, command.Answer.Reference, Now = now }, ct)) == 1)
+            {
+                session.AfterCommit(metrics.RecordLateApproval);
+                logger.LogError("The gateway approved payment {PaymentId} of order {OrderId} (reference {Reference}) after it had been declined and refunded: " +
+                                "recorded as a late approval; the customer must be refunded through the gateway", command.PaymentId, order.Id, command.Answer.Reference);
+            }
+
             return new CompletedPayment(OrderStore.View(order, lines, payment.View), null);
         }
 
         if (command.Answer.Outcome == GatewayOutcome.Approved)
         {
-            // 3a. Approved: PAID, and the units count for the popular products (product rows: lock order step 3).
-            await session.Connection.ExecuteAsync(session.Command(ApproveSql, new { command.PaymentId, command.Answer.Reference, Now = now }, ct));
-            order = await OrderStore.SetStatusAsync(session, order, OrderStatus.Paid, now, ct, paidAt: now);
-            await stock.RecordSoldAsync(lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), now, ct);
+            // 3a. Approved: PAID, on the order row alone; the units sold follow in their own step (RecordSale).
+            await session.Connection.ExecuteAsync(session.Command(ApproveSql, new { command.PaymentId, command.OrderId, command.Answer.Reference, Now = now }, ct));
+            order = order with { Status = OrderStatus.Paid, PaidAt = now };
             var paid = OrderStore.View(order, lines, payment.View with { Status = PaymentStatus.Approved, CompletedAt = now });
             outbox.Record(new OrderPaid(paid));
             return new CompletedPayment(paid, null);
@@ -276,4 +322,45 @@ internal sealed class CompletePaymentHandler(
     {
         public PaymentView View => new(Id, Method, Status, Amount, FailureCode, FailureReason, CreatedAt, CompletedAt);
     }
+}
+
+/// <summary>
+/// Step 4 of PayOrder (also sent by the reconciler and the sweeper): counts a paid order's units for the popular
+/// products, under the product row locks, once (the order's <c>sale_pending</c> flag). Its own transaction, so a
+/// lock timeout here can only postpone the figures, never fail the payment.
+/// </summary>
+internal sealed record RecordSale(long OrderId) : ICommand<bool>;
+
+internal sealed class RecordSaleHandler(DbSession session, IProductStock stock) : IRequestHandler<RecordSale, bool>
+{
+    // The order row first (lock order step 1), then the products.
+    private const string ClaimSql = """
+        UPDATE orders.orders SET sale_pending = false WHERE id = @OrderId AND sale_pending RETURNING paid_at
+        """;
+
+    public async Task<bool> Handle(RecordSale command, CancellationToken ct)
+    {
+        // 1. Only once: the flag goes down in the same transaction as the figures go up.
+        var paidAt = await session.Connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(session.Command(ClaimSql, command, ct));
+        if (paidAt is null)
+        {
+            return false;
+        }
+
+        // 2. The units, on the day the order was paid (product rows: lock order step 3).
+        var lines = await OrderStore.LinesAsync(session, command.OrderId, ct);
+        await stock.RecordSoldAsync(lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), paidAt.Value, ct);
+        return true;
+    }
+}
+
+/// <summary>Paid orders whose sale is not recorded yet (the products were busy, or a crash came in between).</summary>
+internal sealed record FindUnrecordedSales(DateTimeOffset PaidBefore, int Limit) : IQuery<IReadOnlyList<long>>;
+
+internal sealed class FindUnrecordedSalesHandler(DbSession session) : IRequestHandler<FindUnrecordedSales, IReadOnlyList<long>>
+{
+    private const string Sql = "SELECT id FROM orders.orders WHERE sale_pending AND paid_at < @PaidBefore ORDER BY paid_at LIMIT @Limit";
+
+    public async Task<IReadOnlyList<long>> Handle(FindUnrecordedSales query, CancellationToken ct) =>
+        (await session.Connection.QueryAsync<long>(session.Command(Sql, query, ct))).AsList();
 }

@@ -44,11 +44,16 @@ internal sealed class ClaimDuePaymentHandler(DbSession session, TimeProvider clo
 /// Finishes payments the request path could not (no answer from the gateway, or the host died between the
 /// steps): asks the gateway for the payment's status; if the gateway never heard of it, sends the approval
 /// again under the same payment id (its idempotency key), so the answer is always definitive and never a
-/// second charge. Then completes exactly as PayOrder would. No order stays PAYING once the gateway answers.
+/// second charge. Then completes exactly as PayOrder would. No order stays PAYING once the gateway answers, and it
+/// never gives up on one: an unknown answer (a 401 after a credential change, a 409 while the gateway still
+/// processes the first approve, an outage) is asked again with backoff, however long; past
+/// <see cref="OrdersOptions.UnknownPaymentAlertAfter"/> the payment counts as overdue (gauge, <c>/health/ready</c>
+/// Degraded).
 /// </summary>
 internal sealed class PaymentReconciler(
     IServiceScopeFactory scopes,
     IPaymentGateway gateway,
+    PaymentMetrics metrics,
     IOptions<OrdersOptions> options,
     ILogger<PaymentReconciler> logger) : PeriodicJob(scopes, logger)
 {
@@ -57,6 +62,15 @@ internal sealed class PaymentReconciler(
     protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
         var mediator = services.GetRequiredService<IMediator>();
+        var before = metrics.Backlog;
+        var backlog = await metrics.RefreshAsync(ct);
+        if (backlog.Overdue > before.Overdue)
+        {
+            logger.LogError("{Overdue} payment(s) have had no final answer from the gateway for more than {Limit} (oldest {Age:0} s): " +
+                            "the reconciler keeps asking; check the gateway's credentials and availability",
+                backlog.Overdue, options.Value.UnknownPaymentAlertAfter, backlog.OldestUnknownAgeSeconds(DateTimeOffset.UtcNow));
+        }
+
         while (await mediator.Send(new ClaimDuePayment(options.Value.ReconcileMaxBackoff), ct) is { } due)
         {
             var answer = await gateway.GetStatusAsync(due.Id, ct);
@@ -67,6 +81,7 @@ internal sealed class PaymentReconciler(
 
             if (!answer.IsFinal)
             {
+                metrics.RecordUnknownAnswer();
                 logger.LogWarning("Payment {PaymentId} of order {OrderId} is still unknown after {Attempts} checks: {Reason}",
                     due.Id, due.OrderId, due.CheckAttempts, answer.Reason);
                 continue;
@@ -76,6 +91,10 @@ internal sealed class PaymentReconciler(
             if (completed.Order.Status == OrderStatus.PaymentFailed)
             {
                 await mediator.Send(new ReleaseOrder.ReleaseOrder(due.OrderId), ct);
+            }
+            else if (completed.Order.Status == OrderStatus.Paid)
+            {
+                await PayOrderHandler.RecordSaleOrLeaveItAsync(mediator, due.OrderId, logger);
             }
 
             logger.LogInformation("Reconciled payment {PaymentId}: order {OrderId} is {Status}", due.Id, due.OrderId, completed.Order.Status);

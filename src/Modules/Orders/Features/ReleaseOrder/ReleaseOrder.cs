@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MediatR;
+using Commerce.BuildingBlocks.Outbox;
+using Commerce.Modules.Orders.Features.PayOrder;
 
 namespace Commerce.Modules.Orders.Features.ReleaseOrder;
 
@@ -15,11 +17,12 @@ namespace Commerce.Modules.Orders.Features.ReleaseOrder;
 /// Gives a failed order's coupons and stock back, in its own transaction in the global lock order (order row,
 /// its coupons, its products). Sent by PayOrder after a payment failed (which could not do it in the same
 /// transaction without taking the coupons and products after the wallet) and by the sweeper when a crash
-/// came in between. Exactly once: the order records it.
+/// came in between. Exactly once: the order records it. Being a state change of its own, it publishes
+/// <see cref="OrderReleased"/> (cancel and expiry release in the same transaction as their own event, which says so).
 /// </summary>
 internal sealed record ReleaseOrder(long OrderId) : ICommand<bool>;
 
-internal sealed class ReleaseOrderHandler(DbSession session, ICouponRedemption coupons, IProductStock stock, TimeProvider clock)
+internal sealed class ReleaseOrderHandler(DbSession session, ICouponRedemption coupons, IProductStock stock, Outbox outbox, TimeProvider clock)
     : IRequestHandler<ReleaseOrder, bool>
 {
     public async Task<bool> Handle(ReleaseOrder command, CancellationToken ct)
@@ -31,8 +34,15 @@ internal sealed class ReleaseOrderHandler(DbSession session, ICouponRedemption c
             return false;
         }
 
+        // 2. Coupons and products; the event follows the release in its transaction.
         var lines = await OrderStore.LinesAsync(session, order.Id, ct);
-        return await OrderRelease.ReleaseAsync(session, coupons, stock, order, lines, clock.GetUtcNow(), ct);
+        if (!await OrderRelease.ReleaseAsync(session, coupons, stock, order, lines, clock.GetUtcNow(), ct))
+        {
+            return false;
+        }
+
+        outbox.Record(new OrderReleased(OrderStore.View(order, lines, await OrderStore.LatestPaymentAsync(session, order.Id, ct))));
+        return true;
     }
 }
 
@@ -59,12 +69,21 @@ internal sealed class ReleaseSweeper(IServiceScopeFactory scopes, IOptions<Order
     protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
         var mediator = services.GetRequiredService<IMediator>();
-        var orderIds = await mediator.Send(new FindUnreleasedOrders(clock.GetUtcNow() - options.Value.ReleaseSweepAfter, 100), ct);
-        foreach (var orderId in orderIds)
+        var olderThan = clock.GetUtcNow() - options.Value.ReleaseSweepAfter;
+        foreach (var orderId in await mediator.Send(new FindUnreleasedOrders(olderThan, 100), ct))
         {
             if (await mediator.Send(new ReleaseOrder(orderId), ct))
             {
                 logger.LogWarning("Finished the interrupted release of order {OrderId}", orderId);
+            }
+        }
+
+        // Paid orders whose sale could not be recorded at once (the product rows were busy past the lock timeout).
+        foreach (var orderId in await mediator.Send(new FindUnrecordedSales(olderThan, 100), ct))
+        {
+            if (await mediator.Send(new RecordSale(orderId), ct))
+            {
+                logger.LogInformation("Recorded the postponed sale of paid order {OrderId}", orderId);
             }
         }
     }
