@@ -5,6 +5,7 @@
     dotnet run --project bench/Commerce.Bench -c Release -- --set OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 \
         --set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf ...
 """
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,6 +30,8 @@ class Sink(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    # kill (SIGTERM) prints what arrived, as Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 4318), Sink)
     try:
         server.serve_forever()
