@@ -125,6 +125,21 @@ public sealed class OpenApiDocumentTests(CommerceApp app) : IClassFixture<Commer
         Assert.Same(await cache.GetAsync(), await cache.GetAsync());
     }
 
+    /// <summary>./build.sh test sets COMMERCE_OPENAPI_EXPORT and lints the file this writes (tools/openapi-lint).</summary>
+    [Fact]
+    public async Task The_document_is_exported_for_the_linters()
+    {
+        var path = Environment.GetEnvironmentVariable("COMMERCE_OPENAPI_EXPORT") is { Length: > 0 } export
+            ? export
+            : Path.Combine(Path.GetTempPath(), $"commerce-openapi-{Guid.NewGuid():N}.json");
+        var served = await app.Anonymous().GetByteArrayAsync("/openapi/v1.json");
+
+        await File.WriteAllBytesAsync(path, served);
+
+        Assert.Equal(served, await File.ReadAllBytesAsync(path));
+        Assert.Equal("3.1.1", JsonNode.Parse(served)!["openapi"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task The_contract_check_refuses_an_undocumented_status_a_missing_code_and_an_unknown_field()
     {
