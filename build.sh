@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One entry point for people and CI: ./build.sh run | test | bench
+# One entry point for people and CI: ./build.sh run | test | lint | bench
 set -euo pipefail
 cd "$(dirname "$0")"
 REPO="$PWD"
@@ -36,6 +36,40 @@ default_data_directory() {
   fi
 }
 
+# The OpenAPI linters (tools/openapi-lint): versions pinned in its package.json and package-lock.json.
+ensure_lint_tools() {
+  if ! command -v npm >/dev/null; then
+    log "npm not found; installing the 'nodejs' and 'npm' packages with apt-get"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q nodejs npm
+  fi
+  if [ ! -x tools/openapi-lint/node_modules/.bin/spectral ] || [ ! -x tools/openapi-lint/node_modules/.bin/redocly ]; then
+    log "Installing the OpenAPI linters (npm ci)"
+    npm ci --prefix tools/openapi-lint --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# Spectral (spectral:oas) and Redocly (recommended): any error fails; warnings are printed.
+lint_openapi() {
+  local document="$1"
+  ensure_lint_tools
+  log "Linting the OpenAPI document: Spectral (spectral:oas)"
+  (cd tools/openapi-lint && node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity error "$document")
+  log "Linting the OpenAPI document: Redocly (recommended)"
+  (cd tools/openapi-lint && node_modules/.bin/redocly lint --config redocly.yaml "$document")
+}
+
+# Every fixture of the HTTP tests appends how many answers it checked against the document, and how many broke it.
+contract_summary() {
+  local report="$1"
+  [ -s "$report" ] || { echo "No contract report: no HTTP test ran." >&2; return 0; }
+  awk -F'\t' '{ checked += $2; broken += $3 } END {
+      printf "OpenAPI contract: %d answers of %d test hosts checked against the document, %d broke it\n", checked, NR, broken
+      exit (broken > 0) }' "$report"
+}
+
 case "${1:-}" in
   run)
     shift
@@ -57,8 +91,28 @@ case "${1:-}" in
     log "Building"
     dotnet build Commerce.sln -c Release -nologo -v quiet
     log "Running every test"
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    # The HTTP tests check every answer against the OpenAPI document, report the counts here and export the document.
+    export COMMERCE_CONTRACT_REPORT="$work/contract.tsv" COMMERCE_OPENAPI_EXPORT="$work/openapi.json"
     # A hung test fails the run (with a dump) instead of stalling CI.
     dotnet test Commerce.sln -c Release --no-build -nologo --blame-hang-timeout 10m "$@"
+    contract_summary "$COMMERCE_CONTRACT_REPORT"
+    if [ -s "$COMMERCE_OPENAPI_EXPORT" ]; then
+      lint_openapi "$COMMERCE_OPENAPI_EXPORT"
+    fi
+    ;;
+  lint)
+    shift
+    ensure_dotnet
+    ensure_postgres
+    log "Building"
+    dotnet build tests/Commerce.Host.Tests -c Release -nologo -v quiet
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    export COMMERCE_OPENAPI_EXPORT="$work/openapi.json"
+    dotnet test tests/Commerce.Host.Tests -c Release --no-build -nologo --filter "FullyQualifiedName~The_document_is_exported_for_the_linters"
+    lint_openapi "$COMMERCE_OPENAPI_EXPORT"
     ;;
   bench)
     shift
@@ -72,7 +126,7 @@ case "${1:-}" in
     exec dotnet bench/Commerce.Bench/bin/Release/net10.0/Commerce.Bench.dll "$@"
     ;;
   *)
-    echo "usage: ./build.sh run [host arguments] | test [dotnet test arguments] | bench [harness arguments]" >&2
+    echo "usage: ./build.sh run [host arguments] | test [dotnet test arguments] | lint | bench [harness arguments]" >&2
     exit 2
     ;;
 esac

@@ -134,6 +134,15 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
         return options.BearerTokenProtector.Protect(new AuthenticationTicket(new ClaimsPrincipal(identity), properties, BearerTokenDefaults.AuthenticationScheme));
     }
 
+    /// <summary>A refresh token for a new login session of <paramref name="memberId"/>, as a login would issue it.</summary>
+    public string RefreshTokenFor(long memberId, string role = "member")
+    {
+        var options = Services.GetRequiredService<IOptionsMonitor<BearerTokenOptions>>().Get(BearerTokenDefaults.AuthenticationScheme);
+        var principal = Commerce.Modules.Members.Auth.MemberTokens.Principal(memberId, role, Guid.NewGuid(), generation: 0);
+        var properties = new AuthenticationProperties { ExpiresUtc = Clock.GetUtcNow() + options.RefreshTokenExpiration };
+        return options.RefreshTokenProtector.Protect(new AuthenticationTicket(principal, properties, $"{BearerTokenDefaults.AuthenticationScheme}:RefreshToken"));
+    }
+
     public async Task<HttpClient> AdminAsync()
     {
         var id = await Sql.ScalarAsync<long>("SELECT id FROM members.members WHERE email = @AdminEmail", new { AdminEmail });

@@ -12,6 +12,7 @@ internal static class MemberErrors
     public const string InvalidCredentials = "INVALID_CREDENTIALS";
     public const string MemberNotFound = "MEMBER_NOT_FOUND";
     public const string LoginLocked = "LOGIN_LOCKED";
+    public const string InvalidRefreshToken = "INVALID_REFRESH_TOKEN";
 }
 
 /// <summary>A member as the API shows it; never carries the password hash.</summary>

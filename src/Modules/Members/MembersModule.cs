@@ -5,6 +5,7 @@ using Commerce.Modules.Members.Auth;
 using Commerce.Modules.Members.Features.ChangeMemberStatus;
 using Commerce.Modules.Members.Features.GetMe;
 using Commerce.Modules.Members.Features.Login;
+using Commerce.Modules.Members.Features.RefreshToken;
 using Commerce.Modules.Members.Features.SignUp;
 using Commerce.Modules.Members.Startup;
 using Microsoft.AspNetCore.Authorization;
@@ -41,6 +42,7 @@ public static class MembersModule
     {
         SignUpEndpoint.Map(app);
         LoginEndpoint.Map(app);
+        RefreshTokenEndpoint.Map(app);
         GetMeEndpoint.Map(app);
         ChangeMemberStatusEndpoint.Map(app);
         return app;

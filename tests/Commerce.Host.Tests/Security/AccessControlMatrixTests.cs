@@ -17,6 +17,7 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
     private const string NotAMember = "403 NOT_A_MEMBER";
     private const string NoSuchOrder = "404 ORDER_NOT_FOUND";
     private const string BadCredentials = "401 INVALID_CREDENTIALS";
+    private const string InvalidRefresh = "401 INVALID_REFRESH_TOKEN";
 
     public enum Caller
     {
@@ -40,6 +41,8 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
                                                                        "201",             "201",     "201",        "201",       "201"),
         new("POST /api/auth/token", (s, c) => Post("/api/auth/token", s.CredentialsOf(c)),
                                                                        BadCredentials,    "200",     "200",        "200",       NotAMember),
+        new("POST /api/auth/refresh", (s, c) => Post("/api/auth/refresh", new { refreshToken = s.RefreshTokenOf(c) }),
+                                                                       InvalidRefresh,    "200",     "200",        "200",       NotAMember),
         new("GET /api/me", (_, _) => Get("/api/me"),                   Unauthenticated,   "200",     "200",        "200",       NotAMember),
         new("PUT /api/admin/members/{memberId}/status", async (s, _) => await Put($"/api/admin/members/{await s.NewMemberAsync()}/status", new { status = "DISABLED" }),
                                                                        Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
@@ -179,6 +182,16 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
             Caller.Admin => app.TokenFor(admin.Id, "admin"),
             Caller.Disabled => app.TokenFor(disabled.Id),
             _ => null,
+        };
+
+        /// <summary>Each caller's own refresh token; the anonymous caller has none and sends text that is not one.</summary>
+        public string RefreshTokenOf(Caller caller) => caller switch
+        {
+            Caller.Member => app.RefreshTokenFor(member.Id),
+            Caller.OtherMember => app.RefreshTokenFor(other.Id),
+            Caller.Admin => app.RefreshTokenFor(admin.Id, "admin"),
+            Caller.Disabled => app.RefreshTokenFor(disabled.Id),
+            _ => "not-a-refresh-token",
         };
 
         /// <summary>Each caller logs in as themselves; the anonymous caller with an address nobody has.</summary>

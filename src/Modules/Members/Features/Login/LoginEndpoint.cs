@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Commerce.BuildingBlocks.Http;
 using Commerce.BuildingBlocks.Security;
+using Commerce.Modules.Members.Auth;
 using MediatR;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Builder;
@@ -21,7 +22,8 @@ internal static class LoginEndpoint
         .RequireRateLimiting(RateLimitPolicies.Login)
         .WithTags("Members")
         .WithSummary("Log in")
-        .WithDescription("Exchanges email and password for a bearer token. Send it as 'Authorization: Bearer <accessToken>'. " +
+        .WithDescription("Exchanges email and password for a bearer token. Send it as 'Authorization: Bearer <accessToken>'; renew it before it expires " +
+                         "with the refreshToken (POST /api/auth/refresh). " +
                          "Five wrong passwords for one email from one address lock that email for that address for five minutes " +
                          "(429 LOGIN_LOCKED with Retry-After); attempts are also rate limited per address and per email (429 RATE_LIMITED).")
         .Produces<AccessTokenResponse>()
@@ -32,10 +34,9 @@ internal static class LoginEndpoint
     {
         limiter.Acquire(body.Email);
         var result = await mediator.Send(new Login(body.Email, body.Password, http.Connection.RemoteIpAddress?.ToString()), ct);
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, result.MemberId.ToString()), new Claim(ClaimTypes.Role, result.Role)],
-            BearerTokenDefaults.AuthenticationScheme);
-        // The bearer-token handler writes the AccessTokenResponse body itself.
-        return TypedResults.SignIn(new ClaimsPrincipal(identity), authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
+        // A new login session; its refresh token is generation 0 (POST /api/auth/refresh). The bearer-token handler writes
+        // the AccessTokenResponse body itself.
+        return TypedResults.SignIn(MemberTokens.Principal(result.MemberId, result.Role, Guid.NewGuid(), generation: 0),
+            authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
     }
 }

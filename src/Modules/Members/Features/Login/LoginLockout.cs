@@ -36,14 +36,25 @@ internal sealed class LoginAttemptCleanup(IServiceScopeFactory scopes, IOptions<
         WHERE locked_until <= @Now OR (locked_until IS NULL AND counting_since <= @CountFrom)
         """;
 
+    // Refresh sessions whose newest refresh token has expired can never be used again (POST /api/auth/refresh).
+    private const string DeleteExpiredSessionsSql = "DELETE FROM members.refresh_sessions WHERE expires_at <= @Now";
+
     protected override TimeSpan Interval => options.Value.CleanupInterval;
 
     protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
-        var deleted = await DeleteFinishedAsync(services.GetRequiredService<NpgsqlDataSource>(), ct);
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        var deleted = await DeleteFinishedAsync(dataSource, ct);
         if (deleted > 0)
         {
             logger.LogInformation("Removed {Count} finished login attempt counts", deleted);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var sessions = await connection.ExecuteAsync(new CommandDefinition(DeleteExpiredSessionsSql, new { Now = clock.GetUtcNow() }, cancellationToken: ct));
+        if (sessions > 0)
+        {
+            logger.LogInformation("Removed {Count} expired refresh sessions", sessions);
         }
     }
 
