@@ -5,6 +5,8 @@ using Commerce.Modules.Orders.Features.PlaceOrder;
 using Commerce.Modules.Orders.Payments;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Commerce.Modules.Orders.Tests;
 
@@ -137,5 +139,25 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(("DECLINED", "pg-late-1", true), late);
         Assert.Equal(before + 1, (await metrics.RefreshAsync(CancellationToken.None)).LateApprovals);
         Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
+    }
+
+    [Fact]
+    public async Task The_simulated_gateway_is_one_outside_system_for_every_instance_and_across_restarts()
+    {
+        var (member, order, _, _) = await PlacedOrderAsync(price: 20_000, points: 50_000);
+        var paymentId = (await host.SendAsync(new PayOrder(member.Id, order.Id))).Order.Payment!.Id;
+
+        // Another instance (or this one after a restart): its own gateway adapter and connections, the same records.
+        await using var otherConnections = NpgsqlDataSource.Create(host.Sql.ConnectionString);
+        var other = new SimulatedPaymentGateway(otherConnections, host.Services.GetRequiredService<IOptionsMonitor<PaymentGatewayOptions>>(), TimeProvider.System);
+        var status = await other.GetStatusAsync(paymentId, CancellationToken.None);
+        // Approving the same payment id again keeps the first outcome, though this amount would now be declined.
+        var again = await other.ApproveAsync(new GatewayPayment(paymentId, order.Id, member.Id, 999_999_999), CancellationToken.None);
+        var unheardOf = await other.GetStatusAsync(Guid.CreateVersion7(), CancellationToken.None);
+
+        Assert.Equal((GatewayOutcome.Approved, $"sim-{paymentId:N}"), (status.Outcome, status.Reference));
+        Assert.Equal(GatewayOutcome.Approved, again.Outcome);
+        Assert.Equal(GatewayOutcome.NotFound, unheardOf.Outcome);
+        Assert.Equal(1, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM gateway_sim.payments WHERE payment_id = @paymentId", new { paymentId }));
     }
 }

@@ -78,8 +78,9 @@ internal sealed class OutboxRelay(
         """;
 
     private long _statsRefreshedAt;
-    private long _failureLoggedAt;
-    private int _failuresSinceLog;
+    // Per kind of failure (0 = outage, 1 = refusal), so an outage's warning never hides a refusal's error.
+    private readonly long[] _failureLoggedAt = new long[2];
+    private readonly int[] _failuresSinceLog = new int[2];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -317,23 +318,27 @@ internal sealed class OutboxRelay(
                 row.Id, row.Type, row.StreamId, row.Attempts + 1, error);
         }
 
-        if (outcomes.Retries.Count > 0)
+        foreach (var refused in new[] { false, true })
         {
-            LogFailuresAtMostOncePerMinute(outcomes.Retries[^1]);
+            if (outcomes.Retries.FindLast(r => r.Refused == refused) is { Row: not null } example)
+            {
+                LogFailuresAtMostOncePerMinute(example);
+            }
         }
     }
 
     private void LogFailuresAtMostOncePerMinute((ClaimedRow Row, string Error, DateTimeOffset At, bool Refused) example)
     {
-        Interlocked.Increment(ref _failuresSinceLog);
-        var last = Interlocked.Read(ref _failureLoggedAt);
+        var kind = example.Refused ? 1 : 0;
+        Interlocked.Increment(ref _failuresSinceLog[kind]);
+        var last = Interlocked.Read(ref _failureLoggedAt[kind]);
         var now = clock.GetTimestamp();
-        if ((last != 0 && clock.GetElapsedTime(last) < FailureLogInterval) || Interlocked.CompareExchange(ref _failureLoggedAt, now, last) != last)
+        if ((last != 0 && clock.GetElapsedTime(last) < FailureLogInterval) || Interlocked.CompareExchange(ref _failureLoggedAt[kind], now, last) != last)
         {
             return;
         }
 
-        var batches = Interlocked.Exchange(ref _failuresSinceLog, 0);
+        var batches = Interlocked.Exchange(ref _failuresSinceLog[kind], 0);
         if (example.Refused)
         {
             logger.LogError("The data platform refuses our deliveries ({Batches} failing batch(es) since the last report), e.g. event {EventId}: {Error}. " +

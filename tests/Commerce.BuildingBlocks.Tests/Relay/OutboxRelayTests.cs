@@ -297,6 +297,8 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         // Hundreds of refused calls, one line: the log says it once per minute, not once per event.
         Assert.True(refusedCalls > 100, $"{refusedCalls} refused calls");
         Assert.Equal(1, logs.Count(LogLevel.Error, "refuses our deliveries"));
+        // At most one more line, for a first call that timed out on a cold, loaded machine (an outage, logged apart).
+        Assert.True(logs.Count(LogLevel.Warning, "is failing") <= 1);
     }
 
     [Fact]

@@ -37,10 +37,19 @@ internal sealed class SimulatedPaymentGateway(NpgsqlDataSource dataSource, IOpti
             simulated.DeclineAboveAmount is { } limit && payment.Amount > limit ? ("DECLINED", null, $"Amount above the limit of {limit}.")
             : Random.Shared.NextDouble() < simulated.DeclineRate ? ("DECLINED", (string?)null, "Declined by the issuer.")
             : ("APPROVED", $"sim-{payment.PaymentId:N}", (string?)null);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(DecideSql,
-            new { payment.PaymentId, Outcome = outcome, payment.Amount, Reference = reference, Reason = reason, Now = clock.GetUtcNow() }, cancellationToken: ct));
-        var answer = await ReadAsync(connection, payment.PaymentId, ct);
+        GatewayAnswer answer;
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(DecideSql,
+                new { payment.PaymentId, Outcome = outcome, payment.Amount, Reference = reference, Reason = reason, Now = clock.GetUtcNow() }, cancellationToken: ct));
+            answer = await ReadAsync(connection, payment.PaymentId, ct);
+        }
+        catch (NpgsqlException)
+        {
+            // The simulated gateway is down with its database: like a real one out of reach, the outcome is unknown.
+            return Unreachable;
+        }
 
         return late ? GatewayAnswer.Unknown("The gateway did not answer in time (simulated latency above the timeout).")
             : Random.Shared.NextDouble() < simulated.NoAnswerRate ? GatewayAnswer.Unknown("No answer from the gateway (simulated).")
@@ -49,9 +58,18 @@ internal sealed class SimulatedPaymentGateway(NpgsqlDataSource dataSource, IOpti
 
     public async Task<GatewayAnswer> GetStatusAsync(Guid paymentId, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await ReadAsync(connection, paymentId, ct);
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            return await ReadAsync(connection, paymentId, ct);
+        }
+        catch (NpgsqlException)
+        {
+            return Unreachable;
+        }
     }
+
+    private static GatewayAnswer Unreachable => GatewayAnswer.Unknown("The gateway could not be reached (simulated: its database is unavailable).");
 
     private static async Task<GatewayAnswer> ReadAsync(NpgsqlConnection connection, Guid paymentId, CancellationToken ct)
     {

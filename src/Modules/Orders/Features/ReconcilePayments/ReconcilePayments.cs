@@ -55,6 +55,7 @@ internal sealed class PaymentReconciler(
     IPaymentGateway gateway,
     PaymentMetrics metrics,
     IOptions<OrdersOptions> options,
+    TimeProvider clock,
     ILogger<PaymentReconciler> logger) : PeriodicJob(scopes, logger)
 {
     protected override TimeSpan Interval => options.Value.ReconcileInterval;
@@ -68,7 +69,7 @@ internal sealed class PaymentReconciler(
         {
             logger.LogError("{Overdue} payment(s) have had no final answer from the gateway for more than {Limit} (oldest {Age:0} s): " +
                             "the reconciler keeps asking; check the gateway's credentials and availability",
-                backlog.Overdue, options.Value.UnknownPaymentAlertAfter, backlog.OldestUnknownAgeSeconds(DateTimeOffset.UtcNow));
+                backlog.Overdue, options.Value.UnknownPaymentAlertAfter, backlog.OldestUnknownAgeSeconds(clock.GetUtcNow()));
         }
 
         while (await mediator.Send(new ClaimDuePayment(options.Value.ReconcileMaxBackoff), ct) is { } due)
