@@ -10,8 +10,10 @@ public static class OrderStatus
     public const string PaymentFailed = "PAYMENT_FAILED";
     public const string Cancelled = "CANCELLED";
     public const string Expired = "EXPIRED";
+    public const string Refunding = "REFUNDING";
+    public const string Refunded = "REFUNDED";
 
-    public static readonly string[] All = [PendingPayment, Paying, Paid, PaymentFailed, Cancelled, Expired];
+    public static readonly string[] All = [PendingPayment, Paying, Paid, PaymentFailed, Cancelled, Expired, Refunding, Refunded];
 }
 
 internal static class OrderFlow
@@ -40,6 +42,16 @@ public static class OrderErrors
     public const string OrderNotPayable = "ORDER_NOT_PAYABLE";
     public const string OrderNotCancellable = "ORDER_NOT_CANCELLABLE";
     public const string PaymentDeclined = "PAYMENT_DECLINED";
+    public const string OrderNotRefundable = "ORDER_NOT_REFUNDABLE";
+    public const string RefundWindowClosed = "REFUND_WINDOW_CLOSED";
+    public const string RefundDeclined = "REFUND_DECLINED";
+}
+
+internal static class RefundStatus
+{
+    public const string Pending = "PENDING";
+    public const string Completed = "COMPLETED";
+    public const string Declined = "DECLINED";
 }
 
 public sealed record OrderItem(long ProductId, int Quantity);
@@ -91,3 +103,18 @@ public sealed record OrderPaymentFailed(OrderView Order) : OrderEvent(Order);
 public sealed record OrderCancelled(OrderView Order) : OrderEvent(Order);
 
 public sealed record OrderExpired(OrderView Order) : OrderEvent(Order);
+
+/// <summary>A paid order given back in full: points, coupons and stock returned, the gateway payment refunded.</summary>
+public sealed record OrderRefunded(OrderView Order, RefundView Refund) : OrderEvent(Order);
+
+/// <summary>A refund of a paid order; <see cref="Status"/> is PENDING while the gateway's answer is unknown.</summary>
+public sealed record RefundView(
+    Guid Id,
+    Guid PaymentId,
+    string Method,
+    string Status,
+    long Amount,
+    long RequestedBy,
+    string? FailureReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt);

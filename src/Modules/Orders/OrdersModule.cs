@@ -8,6 +8,7 @@ using Commerce.Modules.Orders.Features.ListMyOrders;
 using Commerce.Modules.Orders.Features.PayOrder;
 using Commerce.Modules.Orders.Features.PlaceOrder;
 using Commerce.Modules.Orders.Features.ReconcilePayments;
+using Commerce.Modules.Orders.Features.RefundOrder;
 using Commerce.Modules.Orders.Features.ReleaseOrder;
 using Commerce.Modules.Orders.Payments;
 using Microsoft.AspNetCore.Routing;
@@ -42,6 +43,8 @@ public static class OrdersModule
         services.AddHostedService<OrderExpiryJob>();
         services.AddHostedService<PaymentReconciler>();
         services.AddHostedService<ReleaseSweeper>();
+        services.AddScoped<RefundEffects>();
+        services.AddHostedService<RefundReconciler>();
         services.AddSingleton<IStartupTask, PaymentGatewayStartupLog>();
         return services.AddCommerceModule("orders", typeof(OrdersModule).Assembly);
     }
@@ -54,6 +57,7 @@ public static class OrdersModule
         CancelOrderEndpoint.Map(app);
         GetOrderEndpoint.Map(app);
         ListMyOrdersEndpoint.Map(app);
+        RefundOrderEndpoint.Map(app);
         return app;
     }
 }

@@ -7,7 +7,8 @@ namespace Commerce.Modules.Orders.Payments;
 
 /// <summary>
 /// A real gateway over HTTP. Approve: <c>POST /payments</c> with the payment id in <c>Idempotency-Key</c>;
-/// status: <c>GET /payments/{paymentId}</c>. Answers are <c>{"status": "APPROVED"|"DECLINED"|"PENDING", "reference", "reason"}</c>.
+/// status: <c>GET /payments/{paymentId}</c>; refund: <c>POST /refunds</c> with the refund id in <c>Idempotency-Key</c>,
+/// its status <c>GET /refunds/{refundId}</c> (<c>"REFUNDED"</c> or <c>"APPROVED"</c> means given back). Answers are <c>{"status": "APPROVED"|"DECLINED"|"PENDING", "reference", "reason"}</c>.
 /// Timeouts, 5xx, 408, 429 and connection failures are "unknown" (the reconciler asks again later); any other
 /// 4xx means the request was refused without a charge and counts as declined.
 /// </summary>
@@ -29,6 +30,22 @@ internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGat
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"payments/{paymentId}");
         return await SendAsync(request, paymentId, ct);
+    }
+
+    public async Task<GatewayAnswer> RefundAsync(GatewayRefund refund, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "refunds")
+        {
+            Content = JsonContent.Create(new RefundRequest(refund.RefundId, refund.PaymentId, refund.OrderId, refund.Amount, "KRW")),
+        };
+        request.Headers.Add("Idempotency-Key", refund.RefundId.ToString());
+        return await SendAsync(request, refund.RefundId, ct);
+    }
+
+    public async Task<GatewayAnswer> GetRefundStatusAsync(Guid refundId, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"refunds/{refundId}");
+        return await SendAsync(request, refundId, ct);
     }
 
     private async Task<GatewayAnswer> SendAsync(HttpRequestMessage request, Guid paymentId, CancellationToken ct)
@@ -56,7 +73,7 @@ internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGat
 
             return body?.Status switch
             {
-                "APPROVED" => new GatewayAnswer(GatewayOutcome.Approved, Reference: body.Reference),
+                "APPROVED" or "REFUNDED" => new GatewayAnswer(GatewayOutcome.Approved, Reference: body.Reference),
                 "DECLINED" => new GatewayAnswer(GatewayOutcome.Declined, Reason: body.Reason ?? "Declined by the gateway."),
                 _ => GatewayAnswer.Unknown($"Gateway status '{body?.Status}'."),
             };
@@ -69,6 +86,8 @@ internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGat
     }
 
     private sealed record ApproveRequest(Guid PaymentId, long OrderId, long MemberId, long Amount, string Currency);
+
+    private sealed record RefundRequest(Guid RefundId, Guid PaymentId, long OrderId, long Amount, string Currency);
 
     private sealed record GatewayResponse(
         [property: JsonPropertyName("status")] string? Status,
