@@ -1,5 +1,6 @@
 using Commerce.BuildingBlocks;
 using Commerce.BuildingBlocks.Outbox;
+using Commerce.Modules.Carts;
 using Commerce.Modules.Catalog;
 using Commerce.Modules.Coupons;
 using Commerce.Modules.Members;
@@ -17,7 +18,8 @@ public static class CommerceComposition
         .AddPointsModule(configuration)
         .AddCatalogModule(configuration)
         .AddCouponsModule(configuration)
-        .AddOrdersModule(configuration);
+        .AddOrdersModule(configuration)
+        .AddCartsModule(configuration);
 
     public static IEndpointRouteBuilder MapCommerce(this IEndpointRouteBuilder app) => app
         .MapMembers()
@@ -25,5 +27,6 @@ public static class CommerceComposition
         .MapCatalog()
         .MapCoupons()
         .MapOrders()
+        .MapCarts()
         .MapOutboxAdmin();
 }

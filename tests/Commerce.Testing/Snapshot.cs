@@ -190,6 +190,11 @@ public static partial class Snapshot
                 return "{Token}";
             }
 
+            if (property is "cartId" && value.TryGetValue<string>(out var cartId))
+            {
+                return Placeholder("CartId", cartId);
+            }
+
             if (value.TryGetValue<long>(out var number) && property is not null && IsIdProperty(property))
             {
                 return Placeholder("Id", number.ToString());

@@ -7,6 +7,7 @@ using Commerce.Modules.Orders.Features.GetOrder;
 using Commerce.Modules.Orders.Features.ListMyOrders;
 using Commerce.Modules.Orders.Features.PayOrder;
 using Commerce.Modules.Orders.Features.PlaceOrder;
+using Commerce.Modules.Orders.Features.QuoteOrder;
 using Commerce.Modules.Orders.Features.ReconcilePayments;
 using Commerce.Modules.Orders.Features.RefundOrder;
 using Commerce.Modules.Orders.Features.ReleaseOrder;
@@ -58,6 +59,7 @@ public static class OrdersModule
         GetOrderEndpoint.Map(app);
         ListMyOrdersEndpoint.Map(app);
         RefundOrderEndpoint.Map(app);
+        QuoteOrderEndpoint.Map(app);
         return app;
     }
 }
