@@ -80,7 +80,7 @@ public sealed class RefundOrderTests(OrdersHost host) : IClassFixture<OrdersHost
         Assert.Equal(("ORDER_NOT_FOUND", 404), (notYours.Code, notYours.Status));
         Assert.Equal(("ORDER_NOT_REFUNDABLE", 409), (notPaid.Code, notPaid.Status));
         Assert.Equal(("REFUND_WINDOW_CLOSED", 409), (tooLate.Code, tooLate.Status));
-        Assert.Equal(("REFUNDED", stranger.Id), (byAdmin.Order.Status, byAdmin.Refund.RequestedBy));
+        Assert.Equal(("REFUNDED", stranger.Id), (byAdmin.Order.Status, byAdmin.Refund.RequestedById));
     }
 
     [Fact]

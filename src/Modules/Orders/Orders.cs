@@ -114,7 +114,7 @@ public sealed record RefundView(
     string Method,
     string Status,
     long Amount,
-    long RequestedBy,
+    long RequestedById,
     string? FailureReason,
     DateTimeOffset CreatedAt,
     DateTimeOffset? CompletedAt);

@@ -15,7 +15,8 @@ internal static class CreateCartEndpoint
         .WithTags("Carts")
         .WithSummary("Start a guest cart (no sign-in)")
         .WithDescription("Returns the cart with its cartId: a random secret that is the only way back to the cart. Keep it; after signing " +
-                         "up or logging in, POST /api/me/cart/merge moves its lines into your own cart. Unchanged guest carts expire after 30 days.");
+                         "up or logging in, POST /api/me/cart/merge moves its lines into your own cart. Unchanged guest carts expire after 30 days.")
+        .ProducesErrors(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Created<CartView>> Handle(IMediator mediator, CancellationToken ct)
     {

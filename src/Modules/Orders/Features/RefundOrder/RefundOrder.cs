@@ -79,7 +79,7 @@ internal sealed class StartRefundHandler(
 
     private const string InsertRefundSql = """
         INSERT INTO orders.refunds (id, order_id, payment_id, method, amount, status, requested_by, next_check_at, created_at)
-        VALUES (@Id, @OrderId, @PaymentId, @Method, @Amount, 'PENDING', @RequestedBy, @NextCheckAt, @CreatedAt)
+        VALUES (@Id, @OrderId, @PaymentId, @Method, @Amount, 'PENDING', @RequestedById, @NextCheckAt, @CreatedAt)
         """;
 
     public async Task<StartedRefund> Handle(StartRefund command, CancellationToken ct)
@@ -124,7 +124,7 @@ internal sealed class StartRefundHandler(
             refund.PaymentId,
             refund.Method,
             refund.Amount,
-            RequestedBy = refund.RequestedBy,
+            RequestedById = refund.RequestedById,
             NextCheckAt = gateway ? now + options.Value.ReconcileAfter : (DateTimeOffset?)null,
             refund.CreatedAt,
         }, ct));
@@ -197,7 +197,7 @@ internal sealed class RefundEffects(
     internal sealed record PaidPayment(Guid Id, string Method, long Amount, long? PointsLedgerId);
 
     private const string RefundColumns = """
-        id, payment_id, method, status, amount, requested_by, failure_reason, created_at, completed_at
+        id, payment_id, method, status, amount, requested_by AS requested_by_id, failure_reason, created_at, completed_at
         """;
 
     private const string RefundSql = $"SELECT {RefundColumns} FROM orders.refunds WHERE id = @RefundId";
