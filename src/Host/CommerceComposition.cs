@@ -1,6 +1,7 @@
 using Commerce.BuildingBlocks;
 using Commerce.BuildingBlocks.Outbox;
 using Commerce.Host.Http;
+using Commerce.Modules.Carts;
 using Commerce.Modules.Catalog;
 using Commerce.Modules.Coupons;
 using Commerce.Modules.Members;
@@ -18,7 +19,8 @@ public static class CommerceComposition
         .AddPointsModule(configuration)
         .AddCatalogModule(configuration)
         .AddCouponsModule(configuration)
-        .AddOrdersModule(configuration);
+        .AddOrdersModule(configuration)
+        .AddCartsModule(configuration);
 
     public static IEndpointRouteBuilder MapCommerce(this IEndpointRouteBuilder app)
     {
@@ -30,6 +32,7 @@ public static class CommerceComposition
             .MapCatalog()
             .MapCoupons()
             .MapOrders()
+            .MapCarts()
             .MapOutboxAdmin();
         return app;
     }

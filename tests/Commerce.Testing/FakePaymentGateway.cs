@@ -39,6 +39,7 @@ public sealed class FakePaymentGateway : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<Guid, string> _charges = new();
     private readonly ConcurrentDictionary<Guid, byte> _inFlight = new();
+    private readonly ConcurrentDictionary<Guid, Guid> _refunds = new();
 
     private FakePaymentGateway(WebApplication app) => _app = app;
 
@@ -71,6 +72,12 @@ public sealed class FakePaymentGateway : IAsyncDisposable
     /// <summary>APPROVED or DECLINED by payment id: what the gateway believes happened.</summary>
     public IReadOnlyDictionary<Guid, string> Charges => _charges;
 
+    /// <summary>Refund calls answer 500 without refunding while set (an unknown outcome for the caller).</summary>
+    public bool RefundsFail { get; set; }
+
+    /// <summary>Refunded payment ids by refund id: what the gateway believes it gave back.</summary>
+    public IReadOnlyDictionary<Guid, Guid> Refunds => _refunds;
+
     private int _approveCalls;
 
     public int ApproveCalls => _approveCalls;
@@ -90,6 +97,9 @@ public sealed class FakePaymentGateway : IAsyncDisposable
                 : gateway._charges.TryGetValue(paymentId, out var status) ? Results.Json(new { status, reference = $"fake-{paymentId:N}" })
                 : Results.NotFound();
         });
+        app.MapPost("/refunds", (Delegate)gateway.RefundAsync);
+        app.MapGet("/refunds/{refundId:guid}", (Guid refundId) =>
+            gateway._refunds.ContainsKey(refundId) ? Results.Json(new { status = "REFUNDED" }) : Results.NotFound());
         await app.StartAsync();
         gateway.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return gateway;
@@ -156,6 +166,31 @@ public sealed class FakePaymentGateway : IAsyncDisposable
 
         _charges[paymentId] = "APPROVED";
         return Results.Json(new { status = "APPROVED", reference = $"fake-{paymentId:N}" });
+    }
+
+    private async Task<IResult> RefundAsync(HttpContext context)
+    {
+        var body = (await JsonNode.ParseAsync(context.Request.Body))!;
+        var refundId = body["refundId"]!.GetValue<Guid>();
+        var paymentId = body["paymentId"]!.GetValue<Guid>();
+        if (context.Request.Headers["Idempotency-Key"] != refundId.ToString())
+        {
+            return Results.BadRequest(new { status = "DECLINED", reason = "Idempotency-Key must be the refund id." });
+        }
+
+        if (RefundsFail)
+        {
+            return Results.StatusCode(500);
+        }
+
+        // Only a charged payment can be given back, and only once whatever the refund id.
+        if (!_charges.TryGetValue(paymentId, out var charged) || charged != "APPROVED" || (_refunds.Values.Contains(paymentId) && !_refunds.ContainsKey(refundId)))
+        {
+            return Results.Json(new { status = "DECLINED", reason = "Nothing to refund." });
+        }
+
+        _refunds[refundId] = paymentId;
+        return Results.Json(new { status = "REFUNDED", reference = $"fake-refund-{refundId:N}" });
     }
 
     public async ValueTask DisposeAsync()

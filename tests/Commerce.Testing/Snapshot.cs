@@ -125,6 +125,7 @@ public static partial class Snapshot
         {
             text = Email().Replace(text, m => Placeholder("Email", m.Value));
             text = PathId().Replace(text, m => "/" + Placeholder("Id", m.Groups[1].Value));
+            text = GuestCartPath().Replace(text, m => "/api/carts/" + Placeholder("CartId", m.Groups[1].Value));
             return _bodyIds.Count > 0 ? Number().Replace(text, m => _bodyIds.Contains(m.Value) ? Placeholder("Id", m.Value) : m.Value) : text;
         }
 
@@ -190,6 +191,11 @@ public static partial class Snapshot
                 return "{Token}";
             }
 
+            if (property is "cartId" && value.TryGetValue<string>(out var cartId))
+            {
+                return Placeholder("CartId", cartId);
+            }
+
             if (value.TryGetValue<long>(out var number) && property is not null && IsIdProperty(property))
             {
                 return Placeholder("Id", number.ToString());
@@ -241,6 +247,10 @@ public static partial class Snapshot
 
         [GeneratedRegex(@"/(\d+)(?=/|$|\?)")]
         private static partial Regex PathId();
+
+        /// <summary>A guest cart's random id in a path.</summary>
+        [GeneratedRegex(@"/api/carts/([A-Za-z0-9_-]{43})(?=/|$|\?)")]
+        private static partial Regex GuestCartPath();
 
         [GeneratedRegex(@"\b\d+\b")]
         private static partial Regex Number();

@@ -18,6 +18,7 @@ public static class CatalogModule
     {
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section));
         services.AddScoped<IProductStock, ProductStock>();
+        services.AddScoped<IProductReader, ProductReader>();
         services.AddSingleton<PopularProductsCache>();
         return services.AddCommerceModule("catalog", typeof(CatalogModule).Assembly);
     }

@@ -12,7 +12,7 @@ namespace Commerce.Modules.Coupons;
 /// </summary>
 internal sealed class CouponRedemption(DbSession session) : ICouponRedemption
 {
-    private const string Columns = """
+    internal const string Columns = """
         i.id, i.member_id, i.campaign_id, c.name, i.status, c.discount_type, c.discount_value, c.max_discount,
         c.target, c.product_id, c.min_order_amount, i.issued_at, i.expires_at
         """;

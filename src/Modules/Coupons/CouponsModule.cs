@@ -19,6 +19,7 @@ public static class CouponsModule
         services.AddOptions<CouponsOptions>().Bind(configuration.GetSection(CouponsOptions.Section));
         services.AddSingleton<SoldOutCampaigns>();
         services.AddScoped<ICouponRedemption, CouponRedemption>();
+        services.AddScoped<ICouponReader, CouponReader>();
         return services.AddCommerceModule("coupons", typeof(CouponsModule).Assembly);
     }
 

@@ -10,8 +10,10 @@ internal static class OrderStatus
     public const string PaymentFailed = "PAYMENT_FAILED";
     public const string Cancelled = "CANCELLED";
     public const string Expired = "EXPIRED";
+    public const string Refunding = "REFUNDING";
+    public const string Refunded = "REFUNDED";
 
-    public static readonly string[] All = [PendingPayment, Paying, Paid, PaymentFailed, Cancelled, Expired];
+    public static readonly string[] All = [PendingPayment, Paying, Paid, PaymentFailed, Cancelled, Expired, Refunding, Refunded];
 }
 
 internal static class OrderFlow
@@ -40,6 +42,16 @@ internal static class OrderErrors
     public const string OrderNotPayable = "ORDER_NOT_PAYABLE";
     public const string OrderNotCancellable = "ORDER_NOT_CANCELLABLE";
     public const string PaymentDeclined = "PAYMENT_DECLINED";
+    public const string OrderNotRefundable = "ORDER_NOT_REFUNDABLE";
+    public const string RefundWindowClosed = "REFUND_WINDOW_CLOSED";
+    public const string RefundDeclined = "REFUND_DECLINED";
+}
+
+internal static class RefundStatus
+{
+    public const string Pending = "PENDING";
+    public const string Completed = "COMPLETED";
+    public const string Declined = "DECLINED";
 }
 
 public sealed record OrderItem(long ProductId, int Quantity);
@@ -97,3 +109,17 @@ public sealed record OrderExpired(OrderView Order) : OrderEvent(Order);
 
 /// <summary>A failed, cancelled or expired order's coupons (AVAILABLE again) and stock went back; its status is unchanged.</summary>
 public sealed record OrderReleased(OrderView Order) : OrderEvent(Order);
+/// <summary>A paid order given back in full: points, coupons and stock returned, the gateway payment refunded.</summary>
+public sealed record OrderRefunded(OrderView Order, RefundView Refund) : OrderEvent(Order);
+
+/// <summary>A refund of a paid order; <see cref="Status"/> is PENDING while the gateway's answer is unknown.</summary>
+public sealed record RefundView(
+    Guid Id,
+    Guid PaymentId,
+    string Method,
+    string Status,
+    long Amount,
+    long RequestedById,
+    string? FailureReason,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt);

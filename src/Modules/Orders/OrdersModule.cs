@@ -7,7 +7,9 @@ using Commerce.Modules.Orders.Features.GetOrder;
 using Commerce.Modules.Orders.Features.ListMyOrders;
 using Commerce.Modules.Orders.Features.PayOrder;
 using Commerce.Modules.Orders.Features.PlaceOrder;
+using Commerce.Modules.Orders.Features.QuoteOrder;
 using Commerce.Modules.Orders.Features.ReconcilePayments;
+using Commerce.Modules.Orders.Features.RefundOrder;
 using Commerce.Modules.Orders.Features.ReleaseOrder;
 using Commerce.Modules.Orders.Payments;
 using Microsoft.AspNetCore.Routing;
@@ -51,6 +53,8 @@ public static class OrdersModule
         services.AddHostedService<OrderExpiryJob>();
         services.AddHostedService<PaymentReconciler>();
         services.AddHostedService<ReleaseSweeper>();
+        services.AddScoped<RefundEffects>();
+        services.AddHostedService<RefundReconciler>();
         services.AddSingleton<IStartupTask, PaymentGatewayStartupLog>();
         return services.AddCommerceModule("orders", typeof(OrdersModule).Assembly);
     }
@@ -67,6 +71,8 @@ public static class OrdersModule
         CancelOrderEndpoint.Map(app);
         GetOrderEndpoint.Map(app);
         ListMyOrdersEndpoint.Map(app);
+        RefundOrderEndpoint.Map(app);
+        QuoteOrderEndpoint.Map(app);
         return app;
     }
 }

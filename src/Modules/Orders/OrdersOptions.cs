@@ -36,4 +36,7 @@ public sealed class OrdersOptions
     public TimeSpan ReleaseSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     public TimeSpan ReleaseSweepAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long after payment a member may ask for a refund of their order (admins may refund any paid order).</summary>
+    public TimeSpan RefundWindow { get; set; } = TimeSpan.FromDays(7);
 }

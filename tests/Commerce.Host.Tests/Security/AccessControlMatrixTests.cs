@@ -1,5 +1,9 @@
 using System.Net.Http.Headers;
+using Commerce.Modules.Carts;
+using Commerce.Modules.Carts.Features.CreateCart;
+using Commerce.Modules.Carts.Features.SetCartLine;
 using Commerce.Modules.Orders;
+using Commerce.Modules.Orders.Features.Checkout;
 using Commerce.Modules.Orders.Features.PlaceOrder;
 using Commerce.Testing;
 
@@ -87,6 +91,31 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
                                                                        Unauthenticated,   "200",     NoSuchOrder,  NoSuchOrder, NotAMember),
         new("POST /api/orders/{orderId}/cancel", async (s, _) => await Post($"/api/orders/{await s.MembersPendingOrderAsync()}/cancel"),
                                                                        Unauthenticated,   "200",     NoSuchOrder,  NoSuchOrder, NotAMember),
+        new("POST /api/orders/{orderId:long}/refund", async (s, _) => await Post($"/api/orders/{await s.MembersPaidOrderAsync()}/refund"),
+                                                                       Unauthenticated,   "200",     NoSuchOrder,  "200",       NotAMember),
+
+        new("POST /api/orders/quote", (s, _) => Post("/api/orders/quote", s.Basket()),
+                                                                       Unauthenticated,   "200",     "200",        "200",       NotAMember),
+
+        // A guest cart is reached only through its secret id, by whoever holds it; "my cart" is always the caller's own.
+        new("POST /api/carts", (_, _) => Post("/api/carts"),            "201",             "201",     "201",        "201",       "201"),
+        new("GET /api/carts/{cartId}", async (s, _) => await Get($"/api/carts/{await s.NewGuestCartAsync()}"),
+                                                                       "200",             "200",     "200",        "200",       "200"),
+        new("PUT /api/carts/{cartId}/items/{productId:long}", async (s, _) => await Put($"/api/carts/{await s.NewGuestCartAsync()}/items/{s.Product}", new { quantity = 1 }),
+                                                                       "200",             "200",     "200",        "200",       "200"),
+        new("DELETE /api/carts/{cartId}/items/{productId:long}", async (s, _) => await Delete($"/api/carts/{await s.NewGuestCartAsync()}/items/{s.Product}"),
+                                                                       "200",             "200",     "200",        "200",       "200"),
+        new("GET /api/me/cart", (_, _) => Get("/api/me/cart"),         Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("PUT /api/me/cart/items/{productId:long}", (s, _) => Put($"/api/me/cart/items/{s.Product}", new { quantity = 1 }),
+                                                                       Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("DELETE /api/me/cart/items/{productId:long}", (s, _) => Delete($"/api/me/cart/items/{s.Product}"),
+                                                                       Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("POST /api/me/cart/merge", async (s, _) => await Post("/api/me/cart/merge", new { cartId = await s.NewGuestCartAsync() }),
+                                                                       Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("POST /api/me/cart/quote", async (s, c) => await Post("/api/me/cart/quote", await s.FillCartAsync(c)),
+                                                                       Unauthenticated,   "200",     "200",        "200",       NotAMember),
+        new("POST /api/me/cart/checkout", async (s, c) => await Post("/api/me/cart/checkout", await s.FillCartAsync(c)),
+                                                                       Unauthenticated,   "201",     "201",        "201",       NotAMember),
 
         new("GET /api/admin/outbox/pending", (_, _) => Get("/api/admin/outbox/pending"),
                                                                        Unauthenticated,   Forbidden, Forbidden,    "200",       NotAMember),
@@ -140,6 +169,8 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
     private static Task<HttpRequestMessage> Put(string url, object body) => Send(HttpMethod.Put, url, body);
 
     private static Task<HttpRequestMessage> Patch(string url, object body) => Send(HttpMethod.Patch, url, body);
+
+    private static Task<HttpRequestMessage> Delete(string url) => Send(HttpMethod.Delete, url, null);
 
     private static Task<HttpRequestMessage> Send(HttpMethod method, string url, object? body) =>
         Task.FromResult(new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) });
@@ -212,6 +243,34 @@ public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<Co
 
         public async Task<long> MembersPendingOrderAsync() =>
             (await app.Services.SendAsync(new PlaceOrder(member.Id, [new OrderItem(Product, 1)], []))).Id;
+
+        public async Task<long> MembersPaidOrderAsync() =>
+            (await app.Services.SendAsync(new Checkout(member.Id, [new OrderItem(Product, 1)], []))).Id;
+
+        public async Task<string> NewGuestCartAsync()
+        {
+            var cart = (await app.Services.SendAsync(new CreateCart())).CartId!;
+            await app.Services.SendAsync(new SetCartLine(CartRef.OfGuest(cart), Product, 1));
+            return cart;
+        }
+
+        /// <summary>Puts a product in the caller's own cart (callers without one get nothing) and returns the checkout body.</summary>
+        public async Task<object> FillCartAsync(Caller caller)
+        {
+            var id = caller switch
+            {
+                Caller.Member => member.Id,
+                Caller.OtherMember => other.Id,
+                Caller.Admin => admin.Id,
+                _ => (long?)null,
+            };
+            if (id is { } memberId)
+            {
+                await app.Services.SendAsync(new SetCartLine(CartRef.OfMember(memberId), Product, 1));
+            }
+
+            return new { couponIds = Array.Empty<long>() };
+        }
 
         /// <summary>An event the relay gave up on, as if the data platform had refused it.</summary>
         public async Task<Guid> NewDeadLetterAsync()

@@ -84,6 +84,7 @@ internal sealed partial class HostileRequestGenerator(SeededShop shop, Func<long
         "campaignId" => Pick(shop.Campaigns).ToString(),
         "orderId" => Pick(shop.OrdersOf.GetValueOrDefault(caller.Id) ?? shop.OrdersOf[shop.Member.Id]).ToString(),
         "memberId" => Pick(shop.Victims).Id.ToString(),
+        "cartId" => Pick(shop.GuestCarts),
         "documentName" => "v1",
         _ => value.Constraint switch
         {
@@ -192,6 +193,7 @@ internal sealed partial class HostileRequestGenerator(SeededShop shop, Func<long
         "target" => Pick(Targets),
         "name" => $"Fuzz {Interlocked.Increment(ref _sequence)}",
         "description" => "Made by the hostile-input test",
+        "cartId" => Pick(shop.GuestCarts),
         _ => caller.Email,
     };
 

@@ -1,3 +1,6 @@
+using Commerce.Modules.Carts;
+using Commerce.Modules.Carts.Features.CreateCart;
+using Commerce.Modules.Carts.Features.SetCartLine;
 using Commerce.Modules.Coupons.Contracts;
 using Commerce.Modules.Coupons.Features.CreateCampaign;
 using Commerce.Modules.Orders;
@@ -24,7 +27,8 @@ internal sealed record SeededShop(
     IReadOnlyList<long> Products,
     IReadOnlyList<long> Campaigns,
     IReadOnlyDictionary<long, IReadOnlyList<long>> OrdersOf,
-    IReadOnlyDictionary<long, IReadOnlyList<long>> CouponsOf)
+    IReadOnlyDictionary<long, IReadOnlyList<long>> CouponsOf,
+    IReadOnlyList<string> GuestCarts)
 {
     public static async Task<SeededShop> CreateAsync(CommerceApp app)
     {
@@ -82,10 +86,19 @@ internal sealed record SeededShop(
             await services.SendAsync(new PayOrder(shopper.Id, paid));
             placed.Add(paid);
             placed.Add((await services.SendAsync(new Checkout(shopper.Id, [new OrderItem(products[5], 3), new OrderItem(products[0], 1)], []))).Id);
+            await services.SendAsync(new SetCartLine(CartRef.OfMember(shopper.Id), products[0], 1));
             orders[shopper.Id] = placed;
             coupons[shopper.Id] = issued;
         }
 
-        return new SeededShop(admin, shoppers[0], shoppers[1], disabled, shoppers, victims, products, campaigns, orders, coupons);
+        var guestCarts = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var cart = (await services.SendAsync(new CreateCart())).CartId!;
+            await services.SendAsync(new SetCartLine(CartRef.OfGuest(cart), products[i], 1));
+            guestCarts.Add(cart);
+        }
+
+        return new SeededShop(admin, shoppers[0], shoppers[1], disabled, shoppers, victims, products, campaigns, orders, coupons, guestCarts);
     }
 }

@@ -8,7 +8,9 @@ namespace Commerce.Modules.Orders.Payments;
 
 /// <summary>
 /// A real gateway over HTTP. Approve: <c>POST /payments</c> with the payment id in <c>Idempotency-Key</c>;
-/// status: <c>GET /payments/{paymentId}</c>. Answers are <c>{"status": "APPROVED"|"DECLINED"|"PENDING", "reference", "reason"}</c>.
+/// status: <c>GET /payments/{paymentId}</c>; refund: <c>POST /refunds</c> with the refund id in <c>Idempotency-Key</c>,
+/// its status <c>GET /refunds/{refundId}</c> (<c>"REFUNDED"</c> or <c>"APPROVED"</c> means given back).
+/// Answers are <c>{"status": "APPROVED"|"REFUNDED"|"DECLINED"|"PENDING", "reference", "reason"}</c>.
 /// Only an explicit answer is final: a <c>DECLINED</c> body (with any status code: 2xx, 402, 4xx) is a decline, an
 /// <c>APPROVED</c> body with a 2xx an approval, and a 404 on a status check means the gateway never heard of the
 /// payment. Everything else — timeouts, connection failures, 5xx, 408, 429, 409 on a duplicate approve still being
@@ -35,6 +37,22 @@ internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGat
         return await SendAsync(request, paymentId, ct);
     }
 
+    public async Task<GatewayAnswer> RefundAsync(GatewayRefund refund, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "refunds")
+        {
+            Content = JsonContent.Create(new RefundRequest(refund.RefundId, refund.PaymentId, refund.OrderId, refund.Amount, "KRW")),
+        };
+        request.Headers.Add("Idempotency-Key", refund.RefundId.ToString());
+        return await SendAsync(request, refund.RefundId, ct);
+    }
+
+    public async Task<GatewayAnswer> GetRefundStatusAsync(Guid refundId, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"refunds/{refundId}");
+        return await SendAsync(request, refundId, ct);
+    }
+
     private async Task<GatewayAnswer> SendAsync(HttpRequestMessage request, Guid paymentId, CancellationToken ct)
     {
         try
@@ -51,7 +69,7 @@ internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGat
             {
                 // A decline is the gateway's word that nothing was charged, whatever status code carries it.
                 (_, "DECLINED") => new GatewayAnswer(GatewayOutcome.Declined, Reason: body!.Reason ?? "Declined by the gateway."),
-                ( >= 200 and < 300, "APPROVED") => new GatewayAnswer(GatewayOutcome.Approved, Reference: body!.Reference),
+                ( >= 200 and < 300, "APPROVED" or "REFUNDED") => new GatewayAnswer(GatewayOutcome.Approved, Reference: body!.Reference),
                 ( >= 200 and < 300, var other) => GatewayAnswer.Unknown($"Gateway status '{other}'."),
                 _ => GatewayAnswer.Unknown($"Gateway answered {status}{(body?.Reason is { } reason ? $": {reason}" : "")}."),
             };
@@ -84,6 +102,8 @@ internal sealed class HttpPaymentGateway(HttpClient http, ILogger<HttpPaymentGat
     }
 
     private sealed record ApproveRequest(Guid PaymentId, long OrderId, long MemberId, long Amount, string Currency);
+
+    private sealed record RefundRequest(Guid RefundId, Guid PaymentId, long OrderId, long Amount, string Currency);
 
     private sealed record GatewayResponse(
         [property: JsonPropertyName("status")] string? Status,

@@ -10,7 +10,17 @@ internal interface IPaymentGateway
     Task<GatewayAnswer> ApproveAsync(GatewayPayment payment, CancellationToken ct);
 
     Task<GatewayAnswer> GetStatusAsync(Guid paymentId, CancellationToken ct);
+
+    /// <summary>
+    /// Gives an approved payment back. The refund id is this call's own idempotency key (not the payment's): asking
+    /// again returns the first outcome. Approved = refunded; Unknown = ask <see cref="GetRefundStatusAsync"/> later.
+    /// </summary>
+    Task<GatewayAnswer> RefundAsync(GatewayRefund refund, CancellationToken ct);
+
+    Task<GatewayAnswer> GetRefundStatusAsync(Guid refundId, CancellationToken ct);
 }
+
+internal sealed record GatewayRefund(Guid RefundId, Guid PaymentId, long OrderId, long Amount);
 
 internal sealed record GatewayPayment(Guid PaymentId, long OrderId, long MemberId, long Amount);
 

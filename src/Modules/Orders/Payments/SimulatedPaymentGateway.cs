@@ -20,6 +20,19 @@ internal sealed class SimulatedPaymentGateway(NpgsqlDataSource dataSource, IOpti
         ON CONFLICT (payment_id) DO NOTHING
         """;
 
+    // Only a payment this gateway approved can be given back; the first decision per refund id wins.
+    private const string RefundSql = """
+        INSERT INTO gateway_sim.refunds (refund_id, payment_id, outcome, amount, reference, reason, created_at)
+        SELECT @RefundId, @PaymentId,
+               CASE WHEN p.outcome = 'APPROVED' THEN 'APPROVED' ELSE 'DECLINED' END, @Amount,
+               CASE WHEN p.outcome = 'APPROVED' THEN 'sim-refund-' || replace(@RefundId::text, '-', '') END,
+               CASE WHEN p.outcome = 'APPROVED' THEN NULL ELSE 'No approved payment to refund.' END, @Now
+        FROM (SELECT (SELECT outcome FROM gateway_sim.payments WHERE payment_id = @PaymentId) AS outcome) p
+        ON CONFLICT (refund_id) DO NOTHING
+        """;
+
+    private const string RefundRecordSql = "SELECT outcome, reference, reason FROM gateway_sim.refunds WHERE refund_id = @RefundId";
+
     private const string RecordSql = "SELECT outcome, reference, reason FROM gateway_sim.payments WHERE payment_id = @PaymentId";
 
     public async Task<GatewayAnswer> ApproveAsync(GatewayPayment payment, CancellationToken ct)
@@ -73,15 +86,58 @@ internal sealed class SimulatedPaymentGateway(NpgsqlDataSource dataSource, IOpti
 
     private static async Task<GatewayAnswer> ReadAsync(NpgsqlConnection connection, Guid paymentId, CancellationToken ct)
     {
-        var record = await connection.QuerySingleOrDefaultAsync<SimulatedRecord>(
-            new CommandDefinition(RecordSql, new { PaymentId = paymentId }, cancellationToken: ct));
-        return record switch
+        return ToAnswer(await connection.QuerySingleOrDefaultAsync<SimulatedRecord>(
+            new CommandDefinition(RecordSql, new { PaymentId = paymentId }, cancellationToken: ct)));
+    }
+
+    private static GatewayAnswer ToAnswer(SimulatedRecord? record) =>
+        record switch
         {
             null => new GatewayAnswer(GatewayOutcome.NotFound),
             { Outcome: "APPROVED" } => new GatewayAnswer(GatewayOutcome.Approved, Reference: record.Reference),
             _ => new GatewayAnswer(GatewayOutcome.Declined, Reason: record.Reason),
         };
-    }
 
     private sealed record SimulatedRecord(string Outcome, string? Reference, string? Reason);
+
+    public async Task<GatewayAnswer> RefundAsync(GatewayRefund refund, CancellationToken ct)
+    {
+        var simulated = options.CurrentValue.Simulated;
+        if (simulated.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(simulated.Latency, clock, ct);
+        }
+
+        GatewayAnswer answer;
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(RefundSql,
+                new { refund.RefundId, refund.PaymentId, refund.Amount, Now = clock.GetUtcNow() }, cancellationToken: ct));
+            answer = await ReadRefundAsync(connection, refund.RefundId, ct);
+        }
+        catch (NpgsqlException)
+        {
+            return Unreachable;
+        }
+
+        return Random.Shared.NextDouble() < simulated.NoAnswerRate ? GatewayAnswer.Unknown("No answer from the gateway (simulated).") : answer;
+    }
+
+    public async Task<GatewayAnswer> GetRefundStatusAsync(Guid refundId, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            return await ReadRefundAsync(connection, refundId, ct);
+        }
+        catch (NpgsqlException)
+        {
+            return Unreachable;
+        }
+    }
+
+    private static async Task<GatewayAnswer> ReadRefundAsync(NpgsqlConnection connection, Guid refundId, CancellationToken ct) =>
+        ToAnswer(await connection.QuerySingleOrDefaultAsync<SimulatedRecord>(
+            new CommandDefinition(RefundRecordSql, new { RefundId = refundId }, cancellationToken: ct)));
 }

@@ -16,7 +16,7 @@ internal static class ListMyOrdersEndpoint
         .RequireAuthorization(Policies.Member)
         .WithTags("Orders")
         .WithSummary("My orders, newest first")
-        .WithDescription("Optional ?status=PENDING_PAYMENT|PAYING|PAID|PAYMENT_FAILED|CANCELLED|EXPIRED; paged with page and pageSize (1-100).")
+        .WithDescription("Optional ?status=PENDING_PAYMENT|PAYING|PAID|PAYMENT_FAILED|CANCELLED|EXPIRED|REFUNDING|REFUNDED; paged with page and pageSize (1-100).")
         .ProducesErrors(StatusCodes.Status400BadRequest);
 
     private static async Task<Ok<PagedList<OrderSummary>>> Handle(ClaimsPrincipal user, IMediator mediator, CancellationToken ct,

@@ -1,0 +1,96 @@
+using Commerce.BuildingBlocks.Errors;
+using Commerce.BuildingBlocks.Mediation;
+using Commerce.Modules.Catalog.Contracts;
+using Commerce.Modules.Coupons.Contracts;
+using FluentValidation;
+using MediatR;
+
+namespace Commerce.Modules.Orders.Features.QuoteOrder;
+
+/// <summary>
+/// What a basket would cost the member now: the same merge, product checks and coupon choice as PlaceOrder and
+/// Checkout (the best combination of usable coupons, or exactly the named ones), read from committed state without
+/// taking a lock or changing anything. A checkout right after gives the same lines and total unless a price, the
+/// stock or the member's coupons changed in between.
+/// </summary>
+public sealed record QuoteOrder(long MemberId, IReadOnlyList<OrderItem> Items, IReadOnlyList<long>? CouponIds) : IQuery<OrderQuote>;
+
+public sealed record OrderQuote(
+    IReadOnlyList<OrderLineView> Lines,
+    long Subtotal,
+    long Discount,
+    long? OrderCouponId,
+    long OrderDiscount,
+    IReadOnlyList<long> CouponIds,
+    long Total);
+
+internal sealed class QuoteOrderValidator : AbstractValidator<QuoteOrder>
+{
+    public QuoteOrderValidator() => OrderPricing.BasketRules(this, q => q.Items, q => q.CouponIds);
+}
+
+internal sealed class QuoteOrderHandler(ICouponReader coupons, ICouponRedemption discounts, IProductReader products, TimeProvider clock)
+    : IRequestHandler<QuoteOrder, OrderQuote>
+{
+    public async Task<OrderQuote> Handle(QuoteOrder query, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var lines = OrderPricing.Merge(query.Items);
+
+        // 1. The member's coupons: the named ones (each must be theirs), or every usable one to choose the best from.
+        IReadOnlyList<IssuedCoupon> candidates;
+        if (query.CouponIds is null)
+        {
+            candidates = await coupons.ReadUsableAsync(query.MemberId, now, ct);
+        }
+        else
+        {
+            var wanted = query.CouponIds.Distinct().Order().ToList();
+            candidates = await coupons.ReadAsync(query.MemberId, wanted, ct);
+            var unknown = wanted.Except(candidates.Select(c => c.Id)).FirstOrDefault();
+            if (unknown != 0)
+            {
+                throw AppException.Unprocessable(CouponErrors.CouponNotUsable, $"Coupon {unknown} is not one of your coupons.").With("couponId", unknown);
+            }
+        }
+
+        // 2. The products as a checkout would find them: exist, on sale, enough stock (the same refusals, nothing taken).
+        var found = (await products.ReadAsync(lines.Select(l => l.ProductId).ToList(), ct)).ToDictionary(p => p.Id);
+        Check(lines, found);
+        var basket = lines.Select(l => new BasketLine(l.ProductId, l.Quantity, found[l.ProductId].Price)).ToList();
+
+        // 3. The discounts exactly as an order chooses them.
+        var discount = query.CouponIds is null ? discounts.ChooseBest(basket, candidates, now) : discounts.Apply(basket, candidates, now);
+        var lineDiscounts = discount.Lines.ToDictionary(l => l.ProductId);
+        var priced = basket.Select(b =>
+        {
+            var lineDiscount = lineDiscounts.GetValueOrDefault(b.ProductId);
+            var amount = lineDiscount?.Amount ?? 0;
+            return new OrderLineView(b.ProductId, found[b.ProductId].Name, b.Quantity, b.UnitPrice, amount, lineDiscount?.CouponId, b.Amount - amount);
+        }).ToList();
+        var subtotal = basket.Sum(b => b.Amount);
+        return new OrderQuote(priced, subtotal, discount.Total, discount.OrderCouponId, discount.OrderDiscount, discount.AppliedCouponIds, subtotal - discount.Total);
+    }
+
+    /// <summary>The reservation's refusals, in its order: missing, then discontinued, then short.</summary>
+    private static void Check(IReadOnlyList<StockLine> lines, Dictionary<long, ProductSnapshot> found)
+    {
+        if (lines.FirstOrDefault(l => !found.ContainsKey(l.ProductId)) is { } missing)
+        {
+            throw AppException.NotFound(CatalogErrors.ProductNotFound, $"Product {missing.ProductId} does not exist.").With("productId", missing.ProductId);
+        }
+
+        if (lines.FirstOrDefault(l => found[l.ProductId].Status != ProductStatus.OnSale) is { } discontinued)
+        {
+            throw AppException.Conflict(CatalogErrors.ProductDiscontinued, $"Product {discontinued.ProductId} is no longer on sale.")
+                .With("productId", discontinued.ProductId);
+        }
+
+        if (lines.FirstOrDefault(l => found[l.ProductId].Stock < l.Quantity) is { } shortLine)
+        {
+            var available = found[shortLine.ProductId].Stock;
+            throw AppException.Conflict(CatalogErrors.OutOfStock, $"Product {shortLine.ProductId} has {available} in stock; {shortLine.Quantity} were requested.")
+                .With("productId", shortLine.ProductId).With("requested", shortLine.Quantity).With("available", available);
+        }
+    }
+}
