@@ -7,10 +7,11 @@ namespace Commerce.Host.OpenApi;
 /// </summary>
 internal static class ApiVocabulary
 {
-    public static readonly string[] OrderStatuses = ["PENDING_PAYMENT", "PAYING", "PAID", "PAYMENT_FAILED", "CANCELLED", "EXPIRED"];
+    public static readonly string[] OrderStatuses = ["PENDING_PAYMENT", "PAYING", "PAID", "PAYMENT_FAILED", "CANCELLED", "EXPIRED", "REFUNDING", "REFUNDED"];
     public static readonly string[] OrderFlows = ["PLACE_ORDER", "CHECKOUT"];
     public static readonly string[] PaymentStatuses = ["PENDING", "APPROVED", "DECLINED", "REJECTED"];
     public static readonly string[] PaymentMethods = ["GATEWAY", "POINTS"];
+    public static readonly string[] RefundStatuses = ["PENDING", "COMPLETED", "DECLINED"];
     public static readonly string[] DiscountTypes = ["FIXED", "PERCENT"];
     public static readonly string[] CouponTargets = ["ORDER", "PRODUCT"];
     public static readonly string[] CouponStatuses = ["AVAILABLE", "USED", "EXPIRED"];
@@ -25,7 +26,9 @@ internal static class ApiVocabulary
         ("OrderView" or "OrderSummary", "status") => OrderStatuses,
         ("OrderView" or "OrderSummary", "flow") => OrderFlows,
         ("PaymentView", "status") => PaymentStatuses,
-        ("PaymentView", "method") => PaymentMethods,
+        ("PaymentView" or "RefundView", "method") => PaymentMethods,
+        ("RefundView", "status") => RefundStatuses,
+        ("CartLineView", "productStatus") => ProductStatuses,
         ("CampaignResponse" or "CouponResponse" or "CreateCampaign", "discountType") => DiscountTypes,
         ("CampaignResponse" or "CouponResponse" or "CreateCampaign", "target") => CouponTargets,
         ("CouponResponse", "status") => CouponStatuses,

@@ -48,14 +48,14 @@ internal static class ProblemResponses
             ["FORBIDDEN", "NOT_A_MEMBER"], []),
         new(404, "NotFound", "The resource does not exist, or is not the caller's (another member's order reads exactly like a missing one). " +
                              "The id that was not found is named in the problem.",
-            ["NOT_FOUND", "PRODUCT_NOT_FOUND", "CAMPAIGN_NOT_FOUND", "ORDER_NOT_FOUND", "MEMBER_NOT_FOUND", "OUTBOX_MESSAGE_NOT_FOUND"],
+            ["NOT_FOUND", "PRODUCT_NOT_FOUND", "CAMPAIGN_NOT_FOUND", "ORDER_NOT_FOUND", "MEMBER_NOT_FOUND", "OUTBOX_MESSAGE_NOT_FOUND", "CART_NOT_FOUND"],
             [("productId", Integer("PRODUCT_NOT_FOUND: the product.")), ("campaignId", Integer("CAMPAIGN_NOT_FOUND: the campaign.")),
              ("orderId", Integer("ORDER_NOT_FOUND: the order."))]),
         new(409, "Conflict", "The request collides with the current state: a business rule (stock, coupons, points, order status, a taken email) " +
                              "or a busy resource (LOCK_TIMEOUT, `retryable: true`). Nothing was changed.",
             ["LOCK_TIMEOUT", "EMAIL_TAKEN", "OUT_OF_STOCK", "PRODUCT_DISCONTINUED", "STOCK_LIMIT_EXCEEDED", "COUPON_SOLD_OUT", "COUPON_ALREADY_ISSUED",
              "QUANTITY_BELOW_ISSUED", "INSUFFICIENT_POINTS", "BALANCE_LIMIT_EXCEEDED", "ORDER_NOT_PAYABLE", "ORDER_NOT_CANCELLABLE",
-             "OUTBOX_MESSAGE_NOT_DEAD_LETTERED"],
+             "ORDER_NOT_REFUNDABLE", "REFUND_WINDOW_CLOSED", "CART_FULL", "CART_EMPTY", "OUTBOX_MESSAGE_NOT_DEAD_LETTERED"],
             [("productId", Integer("OUT_OF_STOCK, PRODUCT_DISCONTINUED, STOCK_LIMIT_EXCEEDED: the product.")),
              ("requested", Integer("OUT_OF_STOCK: the units asked for.")), ("available", Integer("OUT_OF_STOCK: the units in stock.")),
              ("stock", Integer("STOCK_LIMIT_EXCEEDED: the current stock.")), ("maxStock", Integer("STOCK_LIMIT_EXCEEDED: the most stock a product may hold.")),
@@ -64,8 +64,9 @@ internal static class ProblemResponses
              ("balance", Integer("INSUFFICIENT_POINTS, BALANCE_LIMIT_EXCEEDED: the current balance.")),
              ("required", Integer("INSUFFICIENT_POINTS: the points the order needs.")),
              ("maxBalance", Integer("BALANCE_LIMIT_EXCEEDED: the largest balance allowed.")),
-             ("orderId", Integer("ORDER_NOT_PAYABLE, ORDER_NOT_CANCELLABLE: the order.")),
-             ("orderStatus", Text("ORDER_NOT_PAYABLE, ORDER_NOT_CANCELLABLE: the order's status.", ApiVocabulary.OrderStatuses)),
+             ("orderId", Integer("ORDER_NOT_PAYABLE, ORDER_NOT_CANCELLABLE, ORDER_NOT_REFUNDABLE, REFUND_WINDOW_CLOSED: the order.")),
+             ("orderStatus", Text("ORDER_NOT_PAYABLE, ORDER_NOT_CANCELLABLE, ORDER_NOT_REFUNDABLE: the order's status.", ApiVocabulary.OrderStatuses)),
+             ("paidAt", new JsonObject { ["type"] = "string", ["format"] = "date-time", ["description"] = "REFUND_WINDOW_CLOSED: when the order was paid." }),
              ("state", Text("OUTBOX_MESSAGE_NOT_DEAD_LETTERED: the message's state.")),
              Retryable]),
         new(413, "PayloadTooLarge", "The body is larger than the host accepts (Commerce:Http:MaxRequestBodyBytes, 64 KB by default).",
@@ -81,6 +82,8 @@ internal static class ProblemResponses
         new(429, "TooManyRequests", "Too many requests (RATE_LIMITED) or too many failed logins for this email from this address (LOGIN_LOCKED). " +
                                     "The Retry-After header says how many seconds to wait.",
             ["RATE_LIMITED", "LOGIN_LOCKED"], []),
+        new(502, "BadGateway", "The payment gateway declined the refund (REFUND_DECLINED); the order is still PAID.",
+            ["REFUND_DECLINED"], [("reason", new JsonObject { ["type"] = new JsonArray("string", "null"), ["description"] = "The gateway's reason, when it gave one." })]),
         new(503, "ServiceUnavailable", "The service cannot answer now: the database is unreachable (DATABASE_UNAVAILABLE, with Retry-After), " +
                                        "a statement took too long (BUSY), or the instance is overloaded (OVERLOADED, with Retry-After). Retry later.",
             ["DATABASE_UNAVAILABLE", "BUSY", "OVERLOADED"], [Retryable]),

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Commerce.Modules.Carts;
 
-public static class CartErrors
+internal static class CartErrors
 {
     public const string CartNotFound = "CART_NOT_FOUND";
     public const string CartFull = "CART_FULL";
@@ -12,7 +12,7 @@ public static class CartErrors
 }
 
 /// <summary>The limits of an order (OrderPricing): a cart holds what one order may.</summary>
-public static class CartLimits
+internal static class CartLimits
 {
     public const int MaxLines = 50;
     public const int MaxQuantity = 100;

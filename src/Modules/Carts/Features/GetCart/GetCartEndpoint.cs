@@ -15,6 +15,7 @@ internal static class GetCartEndpoint
     {
         app.MapGet("/api/carts/{cartId}", (string cartId, IMediator mediator, CancellationToken ct) => Handle(CartRef.OfGuest(cartId), mediator, ct))
             .AllowAnonymous()
+            .WithName("GetGuestCart")
             .WithTags("Carts")
             .WithSummary("A guest cart, by its secret id")
             .WithDescription("Each line with the product's current name, price, status and stock (available: on sale with enough stock), and the subtotal.")
@@ -22,6 +23,7 @@ internal static class GetCartEndpoint
 
         app.MapGet("/api/me/cart", (ClaimsPrincipal user, IMediator mediator, CancellationToken ct) => Handle(CartRef.OfMember(user.MemberId()), mediator, ct))
             .RequireAuthorization(Policies.Member)
+            .WithName("GetMyCart")
             .WithTags("Carts")
             .WithSummary("My cart")
             .WithDescription("Each line with the product's current name, price, status and stock, and the subtotal; empty until something is put in it.");

@@ -18,17 +18,19 @@ internal static class SetCartLineEndpoint
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/carts/{cartId}/items/{productId:long}", (string cartId, long productId, CartLineRequest body, IMediator mediator, CancellationToken ct) =>
+        app.MapPut("/api/carts/{cartId}/items/{productId}", (string cartId, long productId, CartLineRequest body, IMediator mediator, CancellationToken ct) =>
                 Handle(CartRef.OfGuest(cartId), productId, body, mediator, ct))
             .AllowAnonymous()
+            .WithName("SetGuestCartLine")
             .WithTags("Carts")
             .WithSummary("Put a product in a guest cart")
             .WithDescription(Description)
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 
-        app.MapPut("/api/me/cart/items/{productId:long}", (long productId, CartLineRequest body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        app.MapPut("/api/me/cart/items/{productId}", (long productId, CartLineRequest body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
                 Handle(CartRef.OfMember(user.MemberId()), productId, body, mediator, ct))
             .RequireAuthorization(Policies.Member)
+            .WithName("SetMyCartLine")
             .WithTags("Carts")
             .WithSummary("Put a product in my cart")
             .WithDescription(Description)
