@@ -16,7 +16,10 @@ internal sealed class OverloadOptions
     /// while others parse, hash a password or write their answer; more would only wait for a connection.</summary>
     public int MaxConcurrentRequests { get; set; } = 32;
 
-    /// <summary>Requests that may wait for a slot; beyond this they are refused at once.</summary>
+    /// <summary>Requests that may wait for a slot; beyond this they are refused at once. Long enough that a burst of a
+    /// few hundred clients waits rather than being refused: measured with 64, a closed loop of 100 clients had 70 % of
+    /// its requests refused (each refusal comes back at once and is refused again); with 1,000, 11 %. The wait, not the
+    /// queue, is what bounds an admitted request's latency.</summary>
     public int QueueLimit { get; set; } = 1_000;
 
     /// <summary>How long a request may wait for a slot before it is refused: what an admitted request can lose to
