@@ -239,7 +239,8 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         var requests = platform.Requests;
         Deliveries.AssertDeliveredInStreamOrder(
             requests.Where(r => r.Key().OrderId > 3).ToList(), commits.Where(c => c.Key.OrderId > 3).ToDictionary());
-        Assert.True(requests.Count(r => r.Key() == (1, 0)) >= 2);
+        // Retried while younger than DeadLetterAfter (once only if a loaded machine first reached it after that second).
+        Assert.Contains(requests, r => r.Key() == (1, 0));
         Assert.Single(requests, r => r.Key() == (2, 1));
         Assert.Single(requests, r => r.Key() == (3, 1));
         // Each stream's next event went out only once its predecessor was dead-lettered.
@@ -248,7 +249,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         var dead = await new Sql(database).QueryAsync<(string StreamId, int Attempts, string LastError)>(
             "SELECT stream_id, attempts, last_error FROM platform.outbox WHERE dead_lettered_at IS NOT NULL AND delivered_at IS NULL ORDER BY stream_id");
         Assert.Collection(dead,
-            d => Assert.True(d.StreamId == "order-1" && d.Attempts >= 2 && d.LastError.StartsWith("HTTP 500", StringComparison.Ordinal)
+            d => Assert.True(d.StreamId == "order-1" && d.Attempts >= 1 && d.LastError.StartsWith("HTTP 500", StringComparison.Ordinal)
                              && d.LastError.Contains("DeadLetterAfter is 00:00:01", StringComparison.Ordinal), d.ToString()),
             d => Assert.Equal(("order-2", 1, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 400 Bad Request: fake platform says 400", StringComparison.Ordinal))),
             d => Assert.Equal(("order-3", 1, true), (d.StreamId, d.Attempts, d.LastError.StartsWith("HTTP 422", StringComparison.Ordinal))));

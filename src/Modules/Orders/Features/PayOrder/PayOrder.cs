@@ -24,7 +24,8 @@ namespace Commerce.Modules.Orders.Features.PayOrder;
 /// coupons and stock back. Only an explicit decline declines: anything else is unknown, the order stays PAYING,
 /// 202, and the reconciler finishes it.
 /// (4) <see cref="RecordSale"/> — approved: the units sold, under the product locks; a hot product that keeps them
-/// past the lock timeout leaves it to the sweeper (the order is PAID either way). Idempotency rests on the order's own state: a PAID order answers with its payment; a PAYING one asks the
+/// past the lock timeout leaves it to the sweeper (the order is PAID either way).
+/// Idempotency rests on the order's own state: a PAID order answers with its payment; a PAYING one asks the
 /// gateway again with the same payment id (never a second charge); a retry with the same Idempotency-Key after
 /// a failure replays that failure.
 /// </summary>
