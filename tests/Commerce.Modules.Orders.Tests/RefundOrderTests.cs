@@ -45,7 +45,7 @@ public sealed class RefundOrderTests(OrdersHost host) : IClassFixture<OrdersHost
         Assert.Equal(("REFUNDED", "COMPLETED", 19_000L), (result.Order.Status, result.Refund.Status, result.Refund.Amount));
         Assert.Equal([("CHARGE", 50_000L), ("USE", -19_000L), ("REFUND", 19_000L)], await host.Ledger(member.Id));
         Assert.Equal(("AVAILABLE", 10L, 0L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(throughGateway ? ["OrderPlaced", "OrderPaid", "OrderRefunded"] : ["OrderPaid", "OrderRefunded"], await host.Events(order.Id));
+        Assert.Equal(throughGateway ? ["OrderPlaced", "OrderPaying", "OrderPaid", "OrderRefunded"] : ["OrderPaid", "OrderRefunded"], await host.Events(order.Id));
         // The simulated gateway's own record (gateway_sim): it gave the payment back only for a gateway payment.
         Assert.Equal(throughGateway ? 1 : 0, await host.Sql.ScalarAsync<long>(
             "SELECT count(*) FROM gateway_sim.refunds WHERE refund_id = @Id AND outcome = 'APPROVED'", new { result.Refund.Id }));
@@ -109,7 +109,7 @@ public sealed class RefundOrderTests(OrdersHost host) : IClassFixture<OrdersHost
         Assert.Equal(1, (await host.Ledger(member.Id)).Count(e => e.Type == "REFUND"));
         Assert.Equal(50_000, await host.Balance(member.Id));
         Assert.Equal(("AVAILABLE", 10L, 0L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(["OrderPlaced", "OrderPaid", "OrderRefunded"], await host.Events(order.Id));
+        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaid", "OrderRefunded"], await host.Events(order.Id));
         Assert.Equal([Guid.Parse(refundIds[0])], await host.Sql.QueryAsync<Guid>(
             "SELECT r.refund_id FROM gateway_sim.refunds r JOIN orders.payments p ON p.id = r.payment_id WHERE p.order_id = @Id", new { order.Id }));
     }

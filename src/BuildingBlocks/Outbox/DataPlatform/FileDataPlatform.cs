@@ -29,8 +29,9 @@ internal sealed class FileDataPlatform(string path) : IDataPlatform
 
         if (write)
         {
-            // This caller writes every batch that gathers until none is left; the others only wait for theirs.
-            await WriteBatchesAsync();
+            // One writer drains every batch that gathers until none is left; it runs on its own so that the caller
+            // who started it waits only for its own line, not for the lines of everyone who came after.
+            _ = Task.Run(WriteBatchesAsync, CancellationToken.None);
         }
 
         // A caller that gives up (timeout, shutdown) may still see its line written: not acknowledged, it is sent
