@@ -26,7 +26,8 @@ internal static class OpenApiSetup
         ("Points", "Prepaid points: charge, balance and the ledger of every change."),
         ("Catalog", "Products, their price, stock and sale status, and the best sellers. Public."),
         ("Coupons", "First-come-first-served coupon campaigns, claiming a coupon, and the member's coupons."),
-        ("Orders", "Placing and paying orders (Flow A), one-step checkout with points (Flow B), cancelling, and the member's orders."),
+        ("Orders", "Placing and paying orders (Flow A), one-step checkout with points (Flow B), price quotes, cancelling, refunds, and the member's orders."),
+        ("Carts", "Guest carts (their secret id is the only key), the member's own cart, merging a guest cart into it, its quote and checkout (Flow B)."),
         ("Admin", "Products, campaigns, members and the outbox, for accounts with the admin role."),
     ];
 
