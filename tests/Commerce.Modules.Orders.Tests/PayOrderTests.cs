@@ -2,6 +2,7 @@ using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Orders.Features.CancelOrder;
 using Commerce.Modules.Orders.Features.PayOrder;
 using Commerce.Modules.Orders.Features.PlaceOrder;
+using Commerce.Modules.Orders.Features.ReconcilePayments;
 using Commerce.Modules.Orders.Payments;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -138,6 +139,31 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
             "SELECT status, late_reference, late_approved_at IS NOT NULL FROM orders.payments WHERE id = @paymentId", new { paymentId });
         Assert.Equal(("DECLINED", "pg-late-1", true), late);
         Assert.Equal(before + 1, (await metrics.RefreshAsync(CancellationToken.None)).LateApprovals);
+        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
+    }
+
+    [Fact]
+    public async Task A_late_approval_is_refunded_through_the_gateway_once_and_then_resolved()
+    {
+        var (member, order, _, _) = await PlacedOrderAsync(price: 1_000_000, points: 1_000_000);
+        await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
+        var paymentId = await host.Sql.ScalarAsync<Guid>("SELECT id FROM orders.payments WHERE order_id = @Id", new { order.Id });
+        var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+
+        // The (simulated) gateway changes its mind and charges after all; its status check says so and we record it.
+        await host.Sql.ExecuteAsync("UPDATE gateway_sim.payments SET outcome = 'APPROVED', reference = 'pg-late-2' WHERE payment_id = @paymentId", new { paymentId });
+        await host.SendAsync(new CompletePayment(paymentId, order.Id, new GatewayAnswer(GatewayOutcome.Approved, Reference: "pg-late-2")));
+        Assert.True((await metrics.RefreshAsync(CancellationToken.None)).LateApprovals > 0);
+
+        // Twice, as two rounds (or two instances) would: the background reconciler may take part too.
+        var refunds = host.Services.GetRequiredService<LateApprovalRefunds>();
+        await refunds.RunAsync(CancellationToken.None);
+        Assert.Equal(0, await refunds.RunAsync(CancellationToken.None));
+
+        Assert.True(await host.Sql.ScalarAsync<bool>("SELECT late_resolved_at IS NOT NULL FROM orders.payments WHERE id = @paymentId", new { paymentId }));
+        var charged = await host.Sql.ScalarAsync<long>("SELECT amount FROM orders.payments WHERE id = @paymentId", new { paymentId });
+        Assert.Equal([(LateApprovalRefunds.RefundIdFor(paymentId), "APPROVED", charged)], await host.Sql.QueryAsync<(Guid, string, long)>(
+            "SELECT refund_id, outcome, amount FROM gateway_sim.refunds WHERE payment_id = @paymentId", new { paymentId }));
         Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
     }
 

@@ -34,6 +34,7 @@ public static class OrdersModule
             .ValidateOnStart();
         services.AddMetrics();
         services.AddSingleton<PaymentMetrics>();
+        services.AddSingleton<LateApprovalRefunds>();
 
         // A real gateway when its URL is configured, else the simulated one (its records in gateway_sim, shared by every instance).
         var gateway = configuration.GetSection(PaymentGatewayOptions.Section).Get<PaymentGatewayOptions>() ?? new();

@@ -54,6 +54,7 @@ internal sealed class PaymentReconciler(
     IServiceScopeFactory scopes,
     IPaymentGateway gateway,
     PaymentMetrics metrics,
+    LateApprovalRefunds lateApprovals,
     IOptions<OrdersOptions> options,
     TimeProvider clock,
     ILogger<PaymentReconciler> logger) : PeriodicJob(scopes, logger)
@@ -99,6 +100,11 @@ internal sealed class PaymentReconciler(
             }
 
             logger.LogInformation("Reconciled payment {PaymentId}: order {OrderId} is {Status}", due.Id, due.OrderId, completed.Order.Status);
+        }
+
+        if (backlog.LateApprovals > 0)
+        {
+            await lateApprovals.RunAsync(ct);
         }
     }
 }
