@@ -4,9 +4,11 @@ using MediatR;
 
 namespace Commerce.BuildingBlocks.Mediation;
 
-/// <summary>Shape checks before any connection is opened; every field error is reported at once.</summary>
+/// <summary>Shape checks before any connection is opened; every field error is reported at once. Besides each request's
+/// own validators: no string anywhere in the request may carry a NUL character (<see cref="NulCharacters"/>).</summary>
 internal sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidator<TRequest>> validators)
     : IPipelineBehavior<TRequest, TResponse>
+    where TRequest : notnull
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
@@ -20,6 +22,7 @@ internal sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValid
             }
         }
 
+        failures = NulCharacters.Find(request, failures);
         if (request is IIdempotentCommand { IdempotencyKey: { } key } && !IdempotencyOptions.IsValidKey(key))
         {
             (failures ??= []).Add(new FluentValidation.Results.ValidationFailure("Idempotency-Key",
