@@ -83,7 +83,9 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
         await EndTransactionAsync();
     }
 
-    internal async Task CloseAsync()
+    /// <summary>Returns the connection to the pool. The pipeline does it when a request ends; a multi-step command also
+    /// does it between its steps, so no connection waits on work outside the database (a password hash, a gateway call).</summary>
+    public async Task CloseAsync()
     {
         if (Transaction is not null)
         {

@@ -11,7 +11,7 @@ namespace Commerce.BuildingBlocks.Mediation;
 /// pipeline, COMMIT; rollback on any exception. A deadlock or serialization failure retries the whole
 /// command, which is safe because nothing of it committed. Queries: an open connection, no transaction.
 /// A nested command joins the open transaction (a nested query the open connection); a multi-step command
-/// opens nothing, its steps do. The connection goes back to the pool as soon as the request is done,
+/// opens nothing, its steps do, and whatever connection it left open is closed when it ends. The connection goes back to the pool as soon as the request is done,
 /// before the HTTP response is written.
 /// </summary>
 internal sealed class TransactionBehavior<TRequest, TResponse>(
@@ -23,7 +23,7 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
         var isCommand = request is ICommandMarker;
-        if (session.Transaction is not null || (session.IsOpen && !isCommand) || request is IMultiStepMarker)
+        if (session.Transaction is not null || (session.IsOpen && !isCommand))
         {
             return await next();
         }
@@ -32,7 +32,7 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
         {
             try
             {
-                if (request is not IOpensConnectionWhenNeeded)
+                if (request is not (IOpensConnectionWhenNeeded or IMultiStepMarker))
                 {
                     await session.OpenAsync(cancellationToken);
                 }

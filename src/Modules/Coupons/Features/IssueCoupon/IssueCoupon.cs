@@ -11,13 +11,14 @@ using Microsoft.Extensions.Options;
 namespace Commerce.Modules.Coupons.Features.IssueCoupon;
 
 /// <summary>
-/// A member claims a campaign's coupon, first come, first served. Deliberately neither an ICommand nor an IQuery:
-/// the whole claim is one atomic SQL statement, so it runs without an explicit transaction. Wrapped in
+/// A member claims a campaign's coupon, first come, first served. A multi-step command with a single step, not an
+/// ICommand: the whole claim is one atomic SQL statement, so it commits on its own without an explicit transaction
+/// (and a sold-out campaign is refused from memory without a connection at all). Wrapped in
 /// BEGIN … COMMIT, the campaign row (the hottest row in the product) would stay locked while the result travels
 /// back to the app, waits for a thread, and the COMMIT travels to the server; as one statement the lock is
 /// released inside the server, the moment the statement's implicit transaction commits.
 /// </summary>
-public sealed record IssueCoupon(long MemberId, long CampaignId) : IRequest<CouponResponse>, IOpensConnectionWhenNeeded;
+public sealed record IssueCoupon(long MemberId, long CampaignId) : IMultiStepCommand<CouponResponse>;
 
 internal sealed class IssueCouponValidator : AbstractValidator<IssueCoupon>
 {

@@ -1,17 +1,17 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
 using Dapper;
 using FluentValidation;
 using MediatR;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Commerce.Modules.Members.Features.Login;
 
 /// <summary>Email and password for the member's id and role. <paramref name="Client"/> is the caller's address
 /// (the endpoint passes it): failed attempts lock an email for that address only. Multi-step: the attempt must be
-/// committed before the password is checked, since a refused login still counts; each step commits on its own, on
-/// a connection of its own (the pipeline opens none), which goes back to the pool while the password is hashed.</summary>
+/// committed before the password is checked, since a refused login still counts; each step is one statement that
+/// commits on its own, and the session's connection goes back to the pool while the password is hashed.</summary>
 public sealed record Login(string Email, string Password, string? Client = null) : IMultiStepCommand<LoginResult>;
 
 public sealed record LoginResult(long MemberId, string Role);
@@ -26,7 +26,7 @@ internal sealed class LoginValidator : AbstractValidator<Login>
     }
 }
 
-internal sealed class LoginHandler(NpgsqlDataSource dataSource, IOptions<LoginLockoutOptions> lockout, TimeProvider clock)
+internal sealed class LoginHandler(DbSession session, IOptions<LoginLockoutOptions> lockout, TimeProvider clock)
     : IRequestHandler<Login, LoginResult>
 {
     // Hashing a password nobody has: an unknown email costs as much time as a wrong password, so response
@@ -63,30 +63,28 @@ internal sealed class LoginHandler(NpgsqlDataSource dataSource, IOptions<LoginLo
         var settings = lockout.Value;
         var key = new { Email = command.Email.Trim().ToLowerInvariant(), Client = command.Client ?? "" };
 
-        Account? member;
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        // 1. Count the attempt, committed at once: a refused login must still count. A locked email (known or not)
+        //    is refused without a check.
+        await session.OpenAsync(ct);
+        var counted = await session.Connection.QuerySingleOrDefaultAsync<int?>(session.Command(CountAttemptSql, new
         {
-            // 1. Count the attempt, committed at once: a refused login must still count. A locked email (known or not)
-            //    is refused without a check.
-            var counted = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(CountAttemptSql, new
-            {
-                key.Email,
-                key.Client,
-                Now = now,
-                CountFrom = now - settings.FailureWindow,
-                settings.MaxFailures,
-                LockedUntil = now + settings.Duration,
-            }, cancellationToken: ct));
-            if (counted is null)
-            {
-                var lockedUntil = await connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(new CommandDefinition(LockedUntilSql, key, cancellationToken: ct));
-                throw AppException.TooManyRequests(MemberErrors.LoginLocked, "Too many failed logins for this email; try again later.",
-                    lockedUntil is { } until && until > now ? until - now : TimeSpan.FromSeconds(1));
-            }
-
-            // 2. The account.
-            member = await connection.QuerySingleOrDefaultAsync<Account>(new CommandDefinition(FindSql, key, cancellationToken: ct));
+            key.Email,
+            key.Client,
+            Now = now,
+            CountFrom = now - settings.FailureWindow,
+            settings.MaxFailures,
+            LockedUntil = now + settings.Duration,
+        }, ct));
+        if (counted is null)
+        {
+            var lockedUntil = await session.Connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(session.Command(LockedUntilSql, key, ct));
+            throw AppException.TooManyRequests(MemberErrors.LoginLocked, "Too many failed logins for this email; try again later.",
+                lockedUntil is { } until && until > now ? until - now : TimeSpan.FromSeconds(1));
         }
+
+        // 2. The account; then the connection goes back to the pool for the hashing.
+        var member = await session.Connection.QuerySingleOrDefaultAsync<Account>(session.Command(FindSql, key, ct));
+        await session.CloseAsync();
 
         // 3. The password, checked against a decoy hash when the email has no account.
         if (!MemberPasswordHasher.Verify(member?.PasswordHash ?? DecoyHash.Value, command.Password) || member is null)
@@ -95,10 +93,8 @@ internal sealed class LoginHandler(NpgsqlDataSource dataSource, IOptions<LoginLo
         }
 
         // 4. The right password ends the count.
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
-        {
-            await connection.ExecuteAsync(new CommandDefinition(EndCountSql, key, cancellationToken: ct));
-        }
+        await session.OpenAsync(ct);
+        await session.Connection.ExecuteAsync(session.Command(EndCountSql, key, ct));
 
         return member.Status == MemberStatus.Active
             ? new LoginResult(member.Id, member.Role)
