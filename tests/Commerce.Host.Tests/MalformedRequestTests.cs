@@ -43,15 +43,16 @@ public sealed class MalformedRequestTests(CommerceApp app) : IClassFixture<Comme
         await Snapshot.MatchAsync(response);
     }
 
+    // A NUL is valid JSON but cannot be stored: validation names the field. A lone surrogate is not valid JSON text.
     [Theory]
-    [InlineData("{\"name\": \"a\\u0000b\", \"email\": \"nul@test.local\", \"password\": \"Secret-pass-1\"}")]
-    [InlineData("{\"name\": \"a\\ud800b\", \"email\": \"surrogate@test.local\", \"password\": \"Secret-pass-1\"}")]
-    public async Task Text_that_cannot_be_stored_is_400_not_500(string body)
+    [InlineData("{\"name\": \"a\\u0000b\", \"email\": \"nul@test.local\", \"password\": \"Secret-pass-1\"}", "VALIDATION_FAILED")]
+    [InlineData("{\"name\": \"a\\ud800b\", \"email\": \"surrogate@test.local\", \"password\": \"Secret-pass-1\"}", "MALFORMED_REQUEST")]
+    public async Task Text_that_cannot_be_stored_is_400_not_500(string body, string code)
     {
         var response = await app.Anonymous().PostRawAsync("/api/members", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("MALFORMED_REQUEST", (await response.JsonAsync())["code"]!.GetValue<string>());
+        Assert.Equal(code, (await response.JsonAsync())["code"]!.GetValue<string>());
     }
 
     [Fact]
