@@ -41,14 +41,14 @@ public sealed class CartCheckoutConcurrencyTests(CartsHost host, ITestOutputHelp
         output.WriteLine($"100 cart checkouts in {elapsed.ElapsedMilliseconds} ms: {string.Join(", ", byOutcome.Select(o => $"{o.Key} {o.Value}"))}");
         Assert.Equal(30, byOutcome["PAID"]);
         Assert.All(byOutcome.Keys.Where(k => k != "PAID"), code => Assert.True(code is "OUT_OF_STOCK" or "LOCK_TIMEOUT", code));
-        Assert.Equal((0L, 940L), (await host.Stock(hot.Id), await host.Stock(plenty.Id)));
+        Assert.Equal((0L, 940L), (await host.Sql.StockAsync(hot.Id), await host.Sql.StockAsync(plenty.Id)));
         Assert.Equal(30, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders WHERE status = 'PAID'"));
         Assert.Equal(0, await host.Sql.WalletsOffTheirLedgerAsync());
         for (var i = 0; i < members.Count; i++)
         {
             var lines = await host.MemberCartLines(members[i].Id);
             Assert.Equal(outcomes[i] == "PAID" ? [] : [(hot.Id, 1), (plenty.Id, 2)], lines);
-            Assert.Equal(outcomes[i] == "PAID" ? 38_000L : 50_000L, await host.Balance(members[i].Id));
+            Assert.Equal(outcomes[i] == "PAID" ? 38_000L : 50_000L, await host.Sql.BalanceAsync(members[i].Id));
         }
     }
 }

@@ -109,7 +109,7 @@ public sealed class CartTests(CartsHost host) : IClassFixture<CartsHost>
         Assert.Equal(order.Id, replay.Id);
         Assert.Equal(("CART_EMPTY", 409), (again.Code, again.Status));
         Assert.Empty(await host.MemberCartLines(member.Id));
-        Assert.Equal((8L, 63_000L), (await host.Stock(product.Id), await host.Balance(member.Id)));
+        Assert.Equal((8L, 63_000L), (await host.Sql.StockAsync(product.Id), await host.Sql.BalanceAsync(member.Id)));
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class CartTests(CartsHost host) : IClassFixture<CartsHost>
         Assert.Equal(("PRODUCT_DISCONTINUED", 409), (discontinued.Code, discontinued.Status));
         Assert.Equal(discontinued.Code, quoteAfter.Code);
         Assert.Equal([(cheap.Id, 3), (dear.Id, 1)], await host.MemberCartLines(member.Id));
-        Assert.Equal((10L, 10L, 10_000L), (await host.Stock(cheap.Id), await host.Stock(dear.Id), await host.Balance(member.Id)));
+        Assert.Equal((10L, 10L, 10_000L), (await host.Sql.StockAsync(cheap.Id), await host.Sql.StockAsync(dear.Id), await host.Sql.BalanceAsync(member.Id)));
         Assert.Equal(0, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders WHERE member_id = @Id", new { member.Id }));
     }
 

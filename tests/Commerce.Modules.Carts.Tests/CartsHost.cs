@@ -12,10 +12,6 @@ public class CartsHost : ModuleHost
         ["Commerce:Carts:ExpiryInterval"] = "01:00:00",
     };
 
-    public Task<long> Stock(long productId) => Sql.ScalarAsync<long>("SELECT stock FROM catalog.products WHERE id = @productId", new { productId });
-
-    public Task<long> Balance(long memberId) => Sql.ScalarAsync<long>("SELECT coalesce((SELECT balance FROM points.wallets WHERE member_id = @memberId), 0)", new { memberId });
-
     public Task<IReadOnlyList<(long ProductId, int Quantity)>> MemberCartLines(long memberId) => Sql.QueryAsync<(long, int)>("""
         SELECT l.product_id, l.quantity FROM carts.cart_lines l JOIN carts.carts c ON c.id = l.cart_id
         WHERE c.member_id = @memberId ORDER BY l.product_id

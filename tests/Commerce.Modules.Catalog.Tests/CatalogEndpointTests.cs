@@ -169,7 +169,7 @@ public sealed class CatalogEndpointTests(CommerceApp app, ITestOutputHelper outp
             Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(request)).StatusCode);
         }
 
-        Assert.Equal(5, await TestProducts.StockAsync(app.Sql, product.Id));
+        Assert.Equal(5, await app.Sql.StockAsync(product.Id));
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class CatalogEndpointTests(CommerceApp app, ITestOutputHelper outp
 
         Assert.All(results.Where(r => r.Outcome == "RESTOCK"), r => Assert.Equal(200, r.Status));
         Assert.All(results, r => Assert.True(r.Outcome is "RESTOCK" or "RESERVED" or "OUT_OF_STOCK", r.Outcome));
-        var stock = await TestProducts.StockAsync(app.Sql, product.Id);
+        var stock = await app.Sql.StockAsync(product.Id);
         output.WriteLine($"20 HTTP restocks of 3 racing 80 reserves of 2 from 10: {results.Count(r => r.Outcome == "RESERVED")} reserved, " +
                          $"{results.Count(r => r.Outcome == "OUT_OF_STOCK")} OUT_OF_STOCK, final stock {stock}");
         Assert.Equal(10 + results.Sum(r => r.Delta), stock);

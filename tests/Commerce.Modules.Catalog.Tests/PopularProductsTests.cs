@@ -121,7 +121,7 @@ public sealed class PopularProductsTests(UncachedCatalogHost host) : IClassFixtu
         Assert.Equal(field, Assert.Single(error.Errors).PropertyName);
     }
 
-    private async Task<long> Product() => (await TestProducts.CreateAsync(host)).Id;
+    private async Task<long> Product() => (await host.Services.NewProductAsync(name: "Product")).Id;
 
     private Task<bool> Sold(TimeSpan ago, params (long ProductId, int Units)[] lines) =>
         Stock(s => s.RecordSoldAsync(lines.Select(l => new StockLine(l.ProductId, l.Units)).ToList(), host.Clock.GetUtcNow() + ago, default));
@@ -139,7 +139,7 @@ public sealed class PopularProductsCacheTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task Popular_products_are_served_from_memory_for_five_seconds()
     {
-        var product = await TestProducts.CreateAsync(host);
+        var product = await host.Services.NewProductAsync();
         var first = await host.SendAsync(new GetPopularProducts(2, 7));
         await host.InTransactionAsync(sp => Done(sp.GetRequiredService<IProductStock>()
             .RecordSoldAsync([new StockLine(product.Id, 3)], host.Clock.GetUtcNow(), default)));

@@ -21,7 +21,7 @@ public sealed class ProductQueriesTests(ModuleHost host) : IClassFixture<ModuleH
 
         for (var i = 1; i <= 5; i++)
         {
-            _products.Add(await TestProducts.CreateAsync(host, stock: i, name: $"Product {i}", status: i % 2 == 0 ? "DISCONTINUED" : "ON_SALE"));
+            _products.Add(await host.Services.NewProductAsync(stock: i, name: $"Product {i}", status: i % 2 == 0 ? "DISCONTINUED" : "ON_SALE"));
         }
     }
 

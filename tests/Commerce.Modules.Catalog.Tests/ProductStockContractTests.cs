@@ -11,8 +11,8 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task LockAsync_returns_existing_products_in_ascending_id_and_leaves_out_missing_ones()
     {
-        var first = await TestProducts.CreateAsync(host, stock: 4, price: 700, name: "First");
-        var second = await TestProducts.CreateAsync(host, stock: 0, status: "DISCONTINUED", name: "Second");
+        var first = await host.Services.NewProductAsync(stock: 4, price: 700, name: "First");
+        var second = await host.Services.NewProductAsync(stock: 0, status: "DISCONTINUED", name: "Second");
 
         var locked = await Stock(s => s.LockAsync([second.Id, 999_999, first.Id, second.Id], default));
 
@@ -25,7 +25,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task LockAsync_holds_the_rows_until_the_transaction_ends()
     {
-        var product = await TestProducts.CreateAsync(host);
+        var product = await host.Services.NewProductAsync();
         var locked = new TaskCompletionSource();
         var release = new TaskCompletionSource();
 
@@ -48,61 +48,61 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task ReserveAsync_takes_the_quantities_and_returns_the_products_after_it()
     {
-        var a = await TestProducts.CreateAsync(host, stock: 5, price: 1_200, name: "A");
-        var b = await TestProducts.CreateAsync(host, stock: 2, price: 300, name: "B");
+        var a = await host.Services.NewProductAsync(stock: 5, price: 1_200, name: "A");
+        var b = await host.Services.NewProductAsync(stock: 2, price: 300, name: "B");
 
         var reserved = await Stock(s => s.ReserveAsync([new StockLine(b.Id, 2), new StockLine(a.Id, 3)], default));
 
         Assert.Equal([new ProductSnapshot(a.Id, "A", "ON_SALE", 1_200, 2), new ProductSnapshot(b.Id, "B", "ON_SALE", 300, 0)], reserved);
-        Assert.Equal((2, 0), (await TestProducts.StockAsync(host.Sql, a.Id), await TestProducts.StockAsync(host.Sql, b.Id)));
+        Assert.Equal((2, 0), (await host.Sql.StockAsync(a.Id), await host.Sql.StockAsync(b.Id)));
     }
 
     [Fact]
     public async Task ReserveAsync_reports_a_missing_product_before_anything_else_and_changes_nothing()
     {
-        var shortProduct = await TestProducts.CreateAsync(host, stock: 1);
-        var discontinued = await TestProducts.CreateAsync(host, status: "DISCONTINUED");
-        var fine = await TestProducts.CreateAsync(host, stock: 5);
+        var shortProduct = await host.Services.NewProductAsync(stock: 1);
+        var discontinued = await host.Services.NewProductAsync(status: "DISCONTINUED");
+        var fine = await host.Services.NewProductAsync(stock: 5);
 
         var error = await ReserveFails(new StockLine(fine.Id, 1), new StockLine(shortProduct.Id, 9), new StockLine(discontinued.Id, 1),
             new StockLine(888_888, 1), new StockLine(777_777, 1));
 
         Assert.Equal(("PRODUCT_NOT_FOUND", 404, 888_888L), (error.Code, error.Status, (long)error.Extensions["productId"]!));
-        Assert.Equal((5, 1), (await TestProducts.StockAsync(host.Sql, fine.Id), await TestProducts.StockAsync(host.Sql, shortProduct.Id)));
+        Assert.Equal((5, 1), (await host.Sql.StockAsync(fine.Id), await host.Sql.StockAsync(shortProduct.Id)));
     }
 
     [Fact]
     public async Task ReserveAsync_reports_a_discontinued_product_before_short_stock_and_changes_nothing()
     {
-        var shortProduct = await TestProducts.CreateAsync(host, stock: 1);
-        var discontinued = await TestProducts.CreateAsync(host, stock: 10, status: "DISCONTINUED");
-        var fine = await TestProducts.CreateAsync(host, stock: 5);
+        var shortProduct = await host.Services.NewProductAsync(stock: 1);
+        var discontinued = await host.Services.NewProductAsync(stock: 10, status: "DISCONTINUED");
+        var fine = await host.Services.NewProductAsync(stock: 5);
 
         var error = await ReserveFails(new StockLine(fine.Id, 1), new StockLine(shortProduct.Id, 9), new StockLine(discontinued.Id, 1));
 
         Assert.Equal(("PRODUCT_DISCONTINUED", 409, discontinued.Id), (error.Code, error.Status, (long)error.Extensions["productId"]!));
         Assert.Equal(
             (5, 1, 10),
-            (await TestProducts.StockAsync(host.Sql, fine.Id), await TestProducts.StockAsync(host.Sql, shortProduct.Id), await TestProducts.StockAsync(host.Sql, discontinued.Id)));
+            (await host.Sql.StockAsync(fine.Id), await host.Sql.StockAsync(shortProduct.Id), await host.Sql.StockAsync(discontinued.Id)));
     }
 
     [Fact]
     public async Task ReserveAsync_with_short_stock_is_OUT_OF_STOCK_with_requested_and_available_and_changes_nothing()
     {
-        var fine = await TestProducts.CreateAsync(host, stock: 5);
-        var shortProduct = await TestProducts.CreateAsync(host, stock: 2);
+        var fine = await host.Services.NewProductAsync(stock: 5);
+        var shortProduct = await host.Services.NewProductAsync(stock: 2);
 
         var error = await ReserveFails(new StockLine(fine.Id, 5), new StockLine(shortProduct.Id, 3));
 
         Assert.Equal(("OUT_OF_STOCK", 409), (error.Code, error.Status));
         Assert.Equal((shortProduct.Id, 3, 2), ((long)error.Extensions["productId"]!, (int)error.Extensions["requested"]!, (int)error.Extensions["available"]!));
-        Assert.Equal((5, 2), (await TestProducts.StockAsync(host.Sql, fine.Id), await TestProducts.StockAsync(host.Sql, shortProduct.Id)));
+        Assert.Equal((5, 2), (await host.Sql.StockAsync(fine.Id), await host.Sql.StockAsync(shortProduct.Id)));
     }
 
     [Fact]
     public async Task ReserveAsync_of_exactly_the_stock_leaves_zero()
     {
-        var product = await TestProducts.CreateAsync(host, stock: 3);
+        var product = await host.Services.NewProductAsync(stock: 3);
 
         var reserved = await Stock(s => s.ReserveAsync([new StockLine(product.Id, 3)], default));
 
@@ -112,24 +112,24 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task ReserveAsync_rolled_back_leaves_the_stock_as_it_was()
     {
-        var product = await TestProducts.CreateAsync(host, stock: 3);
+        var product = await host.Services.NewProductAsync(stock: 3);
 
         await host.InTransactionAsync(sp => sp.GetRequiredService<IProductStock>().ReserveAsync([new StockLine(product.Id, 2)], default), commit: false);
 
-        Assert.Equal(3, await TestProducts.StockAsync(host.Sql, product.Id));
+        Assert.Equal(3, await host.Sql.StockAsync(product.Id));
     }
 
     [Fact]
     public async Task Lines_naming_one_product_twice_are_refused_by_every_method()
     {
-        var product = await TestProducts.CreateAsync(host, stock: 10);
+        var product = await host.Services.NewProductAsync(stock: 10);
         StockLine[] lines = [new(product.Id, 1), new(product.Id, 2)];
 
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(s => s.ReserveAsync(lines, default)));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.ReleaseAsync(lines, default); return 0; }));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.RecordSoldAsync(lines, DateTimeOffset.UtcNow, default); return 0; }));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.RevokeSoldAsync(lines, DateTimeOffset.UtcNow, default); return 0; }));
-        Assert.Equal(10, await TestProducts.StockAsync(host.Sql, product.Id));
+        Assert.Equal(10, await host.Sql.StockAsync(product.Id));
     }
 
     [Theory]
@@ -137,42 +137,42 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [InlineData(-1)]
     public async Task Lines_with_a_quantity_below_one_are_refused(int quantity)
     {
-        var product = await TestProducts.CreateAsync(host, stock: 10);
+        var product = await host.Services.NewProductAsync(stock: 10);
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Stock(s => s.ReserveAsync([new StockLine(product.Id, quantity)], default)));
-        Assert.Equal(10, await TestProducts.StockAsync(host.Sql, product.Id));
+        Assert.Equal(10, await host.Sql.StockAsync(product.Id));
     }
 
     [Fact]
     public async Task ReleaseAsync_puts_the_quantities_back_even_on_a_discontinued_product()
     {
-        var onSale = await TestProducts.CreateAsync(host, stock: 5);
-        var discontinued = await TestProducts.CreateAsync(host, stock: 1);
+        var onSale = await host.Services.NewProductAsync(stock: 5);
+        var discontinued = await host.Services.NewProductAsync(stock: 1);
         await Stock(s => s.ReserveAsync([new StockLine(onSale.Id, 4), new StockLine(discontinued.Id, 1)], default));
         await host.SendAsync(new Features.UpdateProduct.UpdateProduct(discontinued.Id, Status: "DISCONTINUED"));
 
         await Stock(async s => { await s.ReleaseAsync([new StockLine(discontinued.Id, 1), new StockLine(onSale.Id, 4)], default); return 0; });
 
-        Assert.Equal((5, 1), (await TestProducts.StockAsync(host.Sql, onSale.Id), await TestProducts.StockAsync(host.Sql, discontinued.Id)));
+        Assert.Equal((5, 1), (await host.Sql.StockAsync(onSale.Id), await host.Sql.StockAsync(discontinued.Id)));
     }
 
     [Fact]
     public async Task ReleaseAsync_of_a_missing_product_is_PRODUCT_NOT_FOUND_and_changes_nothing()
     {
-        var product = await TestProducts.CreateAsync(host, stock: 5);
+        var product = await host.Services.NewProductAsync(stock: 5);
 
         var error = await Assert.ThrowsAsync<AppException>(() =>
             Stock(async s => { await s.ReleaseAsync([new StockLine(product.Id, 1), new StockLine(555_555, 1)], default); return 0; }));
 
         Assert.Equal(("PRODUCT_NOT_FOUND", 555_555L), (error.Code, (long)error.Extensions["productId"]!));
-        Assert.Equal(5, await TestProducts.StockAsync(host.Sql, product.Id));
+        Assert.Equal(5, await host.Sql.StockAsync(product.Id));
     }
 
     [Fact]
     public async Task RecordSoldAsync_adds_up_the_units_per_UTC_day_of_payment()
     {
-        var a = await TestProducts.CreateAsync(host);
-        var b = await TestProducts.CreateAsync(host);
+        var a = await host.Services.NewProductAsync();
+        var b = await host.Services.NewProductAsync();
         var lateEvening = new DateTimeOffset(2030, 3, 1, 23, 30, 0, TimeSpan.Zero);
         var nextMorningInSeoul = new DateTimeOffset(2030, 3, 2, 8, 0, 0, TimeSpan.FromHours(9));
 
@@ -188,7 +188,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task RecordSoldAsync_of_a_missing_product_is_PRODUCT_NOT_FOUND_and_records_nothing()
     {
-        var product = await TestProducts.CreateAsync(host);
+        var product = await host.Services.NewProductAsync();
 
         var error = await Assert.ThrowsAsync<AppException>(() =>
             Stock(async s => { await s.RecordSoldAsync([new StockLine(product.Id, 1), new StockLine(444_444, 1)], DateTimeOffset.UtcNow, default); return 0; }));
@@ -200,7 +200,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task RecordSoldAsync_rolled_back_records_nothing()
     {
-        var product = await TestProducts.CreateAsync(host);
+        var product = await host.Services.NewProductAsync();
 
         await host.InTransactionAsync(async sp =>
         {
@@ -214,8 +214,8 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task RevokeSoldAsync_takes_units_off_the_day_they_were_paid()
     {
-        var a = await TestProducts.CreateAsync(host);
-        var b = await TestProducts.CreateAsync(host);
+        var a = await host.Services.NewProductAsync();
+        var b = await host.Services.NewProductAsync();
         var paidAt = new DateTimeOffset(2030, 5, 5, 12, 0, 0, TimeSpan.Zero);
         await Stock(async s => { await s.RecordSoldAsync([new StockLine(a.Id, 4), new StockLine(b.Id, 2)], paidAt, default); return 0; });
         await Stock(async s => { await s.RecordSoldAsync([new StockLine(a.Id, 1)], paidAt.AddDays(1), default); return 0; });
@@ -230,8 +230,8 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     [Fact]
     public async Task RevokeSoldAsync_of_more_than_was_recorded_that_day_throws_and_changes_nothing()
     {
-        var a = await TestProducts.CreateAsync(host);
-        var b = await TestProducts.CreateAsync(host);
+        var a = await host.Services.NewProductAsync();
+        var b = await host.Services.NewProductAsync();
         var paidAt = new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero);
         await Stock(async s => { await s.RecordSoldAsync([new StockLine(a.Id, 4), new StockLine(b.Id, 1)], paidAt, default); return 0; });
 

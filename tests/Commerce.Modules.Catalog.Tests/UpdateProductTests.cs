@@ -10,7 +10,7 @@ public sealed class UpdateProductTests(ModuleHost host) : IClassFixture<ModuleHo
     [Fact]
     public async Task UpdateProduct_changes_only_the_fields_it_is_given()
     {
-        var product = await TestProducts.CreateAsync(host, stock: 7, price: 1_000, name: "Old name");
+        var product = await host.Services.NewProductAsync(stock: 7, price: 1_000, name: "Old name");
         host.Clock.Advance(TimeSpan.FromMinutes(1));
 
         var updated = await host.SendAsync(new UpdateProduct(product.Id, Price: 1_500));
@@ -32,7 +32,7 @@ public sealed class UpdateProductTests(ModuleHost host) : IClassFixture<ModuleHo
     [Fact]
     public async Task UpdateProduct_puts_a_discontinued_product_back_on_sale()
     {
-        var product = await TestProducts.CreateAsync(host, status: "DISCONTINUED");
+        var product = await host.Services.NewProductAsync(status: "DISCONTINUED");
 
         var updated = await host.SendAsync(new UpdateProduct(product.Id, Status: "ON_SALE"));
 

@@ -79,7 +79,7 @@ public sealed class CouponQueriesTests(ModuleHost host) : IClassFixture<ModuleHo
 
         Assert.Equal((coupon.Id, CouponTerms.Available), (before.Items[0].Id, before.Items[0].Status));
         Assert.Equal((coupon.Id, CouponTerms.Expired), (after.Items[0].Id, after.Items[0].Status));
-        Assert.Equal(CouponTerms.Available, await host.Sql.ScalarAsync<string>("SELECT status FROM coupons.issued_coupons WHERE id = @Id", new { coupon.Id }));
+        Assert.Equal(CouponTerms.Available, await host.Sql.CouponStatusAsync(coupon.Id));
     }
 
     [Fact]

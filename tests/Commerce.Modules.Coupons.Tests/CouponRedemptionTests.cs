@@ -103,7 +103,7 @@ public sealed class CouponRedemptionTests(ModuleHost host) : IClassFixture<Modul
         }));
 
         Assert.Equal((422, CouponErrors.CouponNotUsable, spent.Id), (error.Status, error.Code, (long)error.Extensions["couponId"]!));
-        Assert.Equal(CouponTerms.Available, await StatusAsync(fresh.Id));
+        Assert.Equal(CouponTerms.Available, await host.Sql.CouponStatusAsync(fresh.Id));
         Assert.Equal(1, await host.Sql.ScalarAsync<long>("SELECT order_id FROM coupons.issued_coupons WHERE id = @Id", new { spent.Id }));
     }
 
@@ -132,7 +132,7 @@ public sealed class CouponRedemptionTests(ModuleHost host) : IClassFixture<Modul
             });
 
             Assert.Equal((CouponTerms.Available, CouponTerms.Available, CouponTerms.Used),
-                (await StatusAsync(a.Id), await StatusAsync(b.Id), await StatusAsync(otherOrders.Id)));
+                (await host.Sql.CouponStatusAsync(a.Id), await host.Sql.CouponStatusAsync(b.Id), await host.Sql.CouponStatusAsync(otherOrders.Id)));
         }
 
         Assert.Equal(0, await host.Sql.ScalarAsync<long>(
@@ -174,9 +174,6 @@ public sealed class CouponRedemptionTests(ModuleHost host) : IClassFixture<Modul
         var created = await host.SendAsync(campaign);
         return await host.SendAsync(new IssueCoupon(member.Id, created.Id));
     }
-
-    private Task<string> StatusAsync(long couponId) =>
-        host.Sql.ScalarAsync<string>("SELECT status FROM coupons.issued_coupons WHERE id = @couponId", new { couponId });
 
     /// <summary>Which of these coupons another transaction cannot lock right now.</summary>
     private async Task<IReadOnlyList<long>> LockedByOthersAsync(params long[] couponIds)

@@ -20,13 +20,13 @@ public sealed class CheckoutTests(OrdersHost host) : IClassFixture<OrdersHost>
 
         Assert.Equal(("PAID", "CHECKOUT", 60_000L, 5_000L, 55_000L), (order.Status, order.Flow, order.Subtotal, order.Discount, order.Total));
         Assert.Equal(("POINTS", "APPROVED", 55_000L), (order.Payment!.Method, order.Payment.Status, order.Payment.Amount));
-        Assert.Equal(3, await host.Stock(product.Id));
-        Assert.Equal("USED", await host.CouponStatus(coupon));
-        Assert.Equal(45_000, await host.Balance(member.Id));
-        Assert.Equal([("CHARGE", 100_000L), ("USE", -55_000L)], await host.Ledger(member.Id));
+        Assert.Equal(3, await host.Sql.StockAsync(product.Id));
+        Assert.Equal("USED", await host.Sql.CouponStatusAsync(coupon));
+        Assert.Equal(45_000, await host.Sql.BalanceAsync(member.Id));
+        Assert.Equal([("CHARGE", 100_000L), ("USE", -55_000L)], await host.Sql.LedgerAsync(member.Id));
         Assert.Equal($"order-{order.Id}", await host.Sql.ScalarAsync<string>("SELECT reference FROM points.ledger WHERE member_id = @Id AND type = 'USE'", new { member.Id }));
-        Assert.Equal(2, await host.UnitsSold(product.Id));
-        Assert.Equal(["OrderPaid"], await host.Events(order.Id));
+        Assert.Equal(2, await host.Sql.UnitsSoldAsync(product.Id));
+        Assert.Equal(["OrderPaid"], await host.Sql.OrderEventsAsync(order.Id));
         Assert.Equal("APPROVED", await host.Sql.ScalarAsync<string>("SELECT status FROM orders.payments WHERE order_id = @Id", new { order.Id }));
     }
 
@@ -41,10 +41,10 @@ public sealed class CheckoutTests(OrdersHost host) : IClassFixture<OrdersHost>
         var error = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new Checkout(member.Id, [new(product.Id, 1)], null)));
 
         Assert.Equal(("INSUFFICIENT_POINTS", 409), (error.Code, error.Status));
-        Assert.Equal(5, await host.Stock(product.Id));
-        Assert.Equal("AVAILABLE", await host.CouponStatus(coupon));
-        Assert.Equal(10_000, await host.Balance(member.Id));
-        Assert.Equal(0, await host.UnitsSold(product.Id));
+        Assert.Equal(5, await host.Sql.StockAsync(product.Id));
+        Assert.Equal("AVAILABLE", await host.Sql.CouponStatusAsync(coupon));
+        Assert.Equal(10_000, await host.Sql.BalanceAsync(member.Id));
+        Assert.Equal(0, await host.Sql.UnitsSoldAsync(product.Id));
         Assert.Equal(0, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders WHERE member_id = @Id", new { member.Id }));
         Assert.Equal(0, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE type LIKE 'Order%' AND payload->'order'->>'memberId' = @Id::text", new { member.Id }));
     }
@@ -65,8 +65,8 @@ public sealed class CheckoutTests(OrdersHost host) : IClassFixture<OrdersHost>
         var belowMinimum = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new Checkout(member.Id, [new(product.Id, 1)], [coupon])));
 
         Assert.Equal(["PRODUCT_DISCONTINUED", "OUT_OF_STOCK", "COUPON_NOT_USABLE"], new[] { discontinued.Code, outOfStock.Code, belowMinimum.Code });
-        Assert.Equal((1L, 100_000L), (await host.Stock(product.Id), await host.Balance(member.Id)));
-        Assert.Equal("AVAILABLE", await host.CouponStatus(coupon));
+        Assert.Equal((1L, 100_000L), (await host.Sql.StockAsync(product.Id), await host.Sql.BalanceAsync(member.Id)));
+        Assert.Equal("AVAILABLE", await host.Sql.CouponStatusAsync(coupon));
     }
 
     [Fact]
@@ -79,6 +79,6 @@ public sealed class CheckoutTests(OrdersHost host) : IClassFixture<OrdersHost>
         var order = await host.SendAsync(new Checkout(member.Id, [new(product.Id, 1)], [coupon]));
 
         Assert.Equal(("PAID", 1_000L, 0L), (order.Status, order.Discount, order.Total));
-        Assert.Empty(await host.Ledger(member.Id));
+        Assert.Empty(await host.Sql.LedgerAsync(member.Id));
     }
 }

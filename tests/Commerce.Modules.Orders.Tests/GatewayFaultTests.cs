@@ -78,10 +78,10 @@ public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp
         await Eventually.TrueAsync(() => Task.FromResult(app.Gateway.ApproveCalls > approvesSoFar), TimeSpan.FromSeconds(10), "the reconciler tries again");
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal("PAYING", await app.OrderStatus(order.Id));
+        Assert.Equal("PAYING", await app.Sql.OrderStatusAsync(order.Id));
         app.Gateway.Behaviour = FakePaymentGateway.Mode.Decline;
         await AssertGatewayAndOrdersAgreeAsync();
-        Assert.Equal("PAYMENT_FAILED", await app.OrderStatus(order.Id));
+        Assert.Equal("PAYMENT_FAILED", await app.Sql.OrderStatusAsync(order.Id));
         Assert.Equal(100_000, await app.Sql.ScalarAsync<long>("SELECT balance FROM points.wallets WHERE member_id = @Id", new { member.Id }));
         await Eventually.TrueAsync(async () => await app.Sql.ScalarAsync<DateTime?>("SELECT released_at FROM orders.orders WHERE id = @Id", new { order.Id }) is not null,
             TimeSpan.FromSeconds(5));
@@ -109,14 +109,14 @@ public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp
         var response = await app.ClientFor(member).PostAsync($"/api/orders/{order.Id}/payment", null);
         app.Clock.Advance(TimeSpan.FromSeconds(4));
         await Eventually.TrueAsync(() => Task.FromResult(app.Gateway.Conflicts > conflicts), TimeSpan.FromSeconds(10), "the reconciler's duplicate gets 409");
-        var statusAfterConflict = await app.OrderStatus(order.Id);
+        var statusAfterConflict = await app.Sql.OrderStatusAsync(order.Id);
         var refundsAfterConflict = await RefundsAsync(member.Id);
         app.Gateway.Behaviour = FakePaymentGateway.Mode.Approve;
         await AssertGatewayAndOrdersAgreeAsync();
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(("PAYING", 0L), (statusAfterConflict, refundsAfterConflict));
-        Assert.Equal(("PAID", 0L), (await app.OrderStatus(order.Id), await RefundsAsync(member.Id)));
+        Assert.Equal(("PAID", 0L), (await app.Sql.OrderStatusAsync(order.Id), await RefundsAsync(member.Id)));
         Assert.Equal(90_000, await app.Sql.ScalarAsync<long>("SELECT balance FROM points.wallets WHERE member_id = @Id", new { member.Id }));
     }
 
@@ -138,7 +138,7 @@ public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp
                 return Task.FromResult(app.Gateway.StatusCalls >= checks + 3);
             }, TimeSpan.FromSeconds(20), "three status checks answered 401");
             var (healthyStatus, _) = await ReadyAsync();
-            var statusDuring401 = (await app.OrderStatus(order.Id), await RefundsAsync(member.Id));
+            var statusDuring401 = (await app.Sql.OrderStatusAsync(order.Id), await RefundsAsync(member.Id));
             app.Clock.Advance(TimeSpan.FromMinutes(11));
             var (alertStatus, alert) = await ReadyAsync();
 
@@ -150,7 +150,7 @@ public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp
             Assert.Equal(("PAYING", 0L), statusDuring401);
             Assert.Equal("Healthy", healthyStatus);
             Assert.Equal(("Degraded", "Degraded", 1L), (alertStatus, alert.GetProperty("status").GetString(), alert.GetProperty("data").GetProperty("overdue").GetInt64()));
-            Assert.Equal(("PAID", 0L), (await app.OrderStatus(order.Id), await RefundsAsync(member.Id)));
+            Assert.Equal(("PAID", 0L), (await app.Sql.OrderStatusAsync(order.Id), await RefundsAsync(member.Id)));
             Assert.Equal(("Healthy", 0L), (after.GetProperty("status").GetString()!, after.GetProperty("data").GetProperty("unknown").GetInt64()));
             Assert.Equal("Healthy", afterStatus);
         }

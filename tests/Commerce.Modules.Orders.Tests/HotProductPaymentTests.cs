@@ -86,7 +86,7 @@ public sealed class HotProductPaymentTests(HotProductApp app, ITestOutputHelper 
         Assert.All(rushed, s => Assert.True(s is 201 or 409, $"checkout answered {s}"));
         Assert.Equal(2 * Payers + checkedOut, await app.Sql.ScalarAsync<long>(
             "SELECT coalesce(sum(units), 0) FROM catalog.product_sales_daily WHERE product_id = @Id", new { product.Id }));
-        Assert.Equal(1_000 - 2 * Payers - checkedOut, await app.Stock(product.Id));
+        Assert.Equal(1_000 - 2 * Payers - checkedOut, await app.Sql.StockAsync(product.Id));
         Assert.Equal(0, await app.Sql.WalletsOffTheirLedgerAsync());
     }
 }

@@ -27,7 +27,7 @@ public sealed class OrderLifecycleTests(OrdersApp app) : IClassFixture<OrdersApp
         var again = await client.PostAsync($"/api/orders/{order.Id}/cancel", null);
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (cancelled.StatusCode, again.StatusCode));
-        Assert.Equal(("CANCELLED", "AVAILABLE", 10L), (await app.OrderStatus(order.Id), await app.CouponStatus(coupon), await app.Stock(productId)));
+        Assert.Equal(("CANCELLED", "AVAILABLE", 10L), (await app.Sql.OrderStatusAsync(order.Id), await app.Sql.CouponStatusAsync(coupon), await app.Sql.StockAsync(productId)));
         Assert.Equal(1, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE stream_id = @S AND type = 'OrderCancelled'", new { S = $"order-{order.Id}" }));
     }
 
@@ -49,13 +49,13 @@ public sealed class OrderLifecycleTests(OrdersApp app) : IClassFixture<OrdersApp
     public async Task An_order_past_its_payment_deadline_expires_and_gives_coupon_and_stock_back()
     {
         var (_, order, productId, coupon) = await PlacedOrderAsync();
-        Assert.Equal(7, await app.Stock(productId));
+        Assert.Equal(7, await app.Sql.StockAsync(productId));
 
         app.Clock.Advance(TimeSpan.FromMinutes(16));
 
-        await Eventually.TrueAsync(async () => await app.OrderStatus(order.Id) == "EXPIRED", TimeSpan.FromSeconds(10));
-        Assert.Equal(("AVAILABLE", 10L), (await app.CouponStatus(coupon), await app.Stock(productId)));
-        Assert.Equal(["OrderPlaced", "OrderExpired"], await app.Sql.QueryAsync<string>("SELECT type FROM platform.outbox WHERE stream_id = @S ORDER BY seq", new { S = $"order-{order.Id}" }));
+        await Eventually.TrueAsync(async () => await app.Sql.OrderStatusAsync(order.Id) == "EXPIRED", TimeSpan.FromSeconds(10));
+        Assert.Equal(("AVAILABLE", 10L), (await app.Sql.CouponStatusAsync(coupon), await app.Sql.StockAsync(productId)));
+        Assert.Equal(["OrderPlaced", "OrderExpired"], await app.Sql.OrderEventsAsync(order.Id));
     }
 
     [Fact]
@@ -65,8 +65,8 @@ public sealed class OrderLifecycleTests(OrdersApp app) : IClassFixture<OrdersApp
         // What a crash between PayOrder's failed payment and its release leaves behind.
         await app.Sql.ExecuteAsync("UPDATE orders.orders SET status = 'PAYMENT_FAILED', updated_at = now() - interval '1 minute' WHERE id = @Id", new { order.Id });
 
-        await Eventually.TrueAsync(async () => await app.Stock(productId) == 10, TimeSpan.FromSeconds(10));
-        Assert.Equal("AVAILABLE", await app.CouponStatus(coupon));
+        await Eventually.TrueAsync(async () => await app.Sql.StockAsync(productId) == 10, TimeSpan.FromSeconds(10));
+        Assert.Equal("AVAILABLE", await app.Sql.CouponStatusAsync(coupon));
         Assert.NotNull(await app.Sql.ScalarAsync<DateTime?>("SELECT released_at FROM orders.orders WHERE id = @Id", new { order.Id }));
     }
 }

@@ -22,12 +22,6 @@ public class OrdersApp : CommerceApp
         ["Commerce:Orders:ReleaseSweepInterval"] = "00:00:00.300",
         ["Commerce:Orders:ReleaseSweepAfter"] = "00:00:01",
     };
-
-    public Task<long> Stock(long productId) => Sql.ScalarAsync<long>("SELECT stock FROM catalog.products WHERE id = @productId", new { productId });
-
-    public Task<string> CouponStatus(long couponId) => Sql.ScalarAsync<string>("SELECT status FROM coupons.issued_coupons WHERE id = @couponId", new { couponId });
-
-    public Task<string> OrderStatus(long orderId) => Sql.ScalarAsync<string>("SELECT status FROM orders.orders WHERE id = @orderId", new { orderId });
 }
 
 /// <summary>The host paying through the HTTP adapter against a fake gateway on loopback.</summary>

@@ -54,7 +54,7 @@ public sealed class OrdersConcurrencyTests(OrdersApp app, ITestOutputHelper outp
 
         // Stock that failed or cancelled orders gave back goes to whoever buys next.
         var buyer = app.ClientFor(members[1]);
-        while (await app.Stock(product.Id) > 0)
+        while (await app.Sql.StockAsync(product.Id) > 0)
         {
             Assert.Equal(201, (await ReadAsync(await buyer.PostAsJsonAsync("/api/orders/checkout", new { items = basket.items, couponIds = Array.Empty<long>() }))).Status);
         }
@@ -65,7 +65,7 @@ public sealed class OrdersConcurrencyTests(OrdersApp app, ITestOutputHelper outp
         Assert.All(responses, r => Assert.True(r.Status is 200 or 201 or 409, $"unexpected {r.Status} {r.Code}"));
         Assert.All(responses.Where(r => r.Status == 409), r => Assert.True(r.Code is "OUT_OF_STOCK" or "INSUFFICIENT_POINTS", r.Code));
 
-        Assert.Equal(0, await app.Stock(product.Id));
+        Assert.Equal(0, await app.Sql.StockAsync(product.Id));
         Assert.Equal(100, await app.Sql.ScalarAsync<long>("""
             SELECT coalesce(sum(l.quantity), 0) FROM orders.order_lines l JOIN orders.orders o ON o.id = l.order_id
             WHERE o.status = 'PAID' AND l.product_id = @Id
@@ -101,7 +101,7 @@ public sealed class OrdersConcurrencyTests(OrdersApp app, ITestOutputHelper outp
 
         Assert.Equal(1, outcomes.Count(o => o.Status == 201));
         Assert.Equal(9, outcomes.Count(o => o is { Status: 422, Code: "COUPON_NOT_USABLE" }));
-        Assert.Equal(99, await app.Stock(product.Id));
+        Assert.Equal(99, await app.Sql.StockAsync(product.Id));
         Assert.Equal(1, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders WHERE member_id = @Id", new { member.Id }));
     }
 }

@@ -104,7 +104,7 @@ public sealed class OrdersEndpointTests(OrdersApp app) : IClassFixture<OrdersApp
         Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, retry.StatusCode));
         Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
         Assert.Equal(1, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders WHERE member_id = @Id", new { member.Id }));
-        Assert.Equal(49, await app.Stock(productId));
+        Assert.Equal(49, await app.Sql.StockAsync(productId));
     }
 
     [Fact]

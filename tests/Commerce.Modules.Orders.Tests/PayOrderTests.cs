@@ -38,9 +38,9 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
 
         Assert.Equal(("PAID", "APPROVED", "GATEWAY", 19_000L), (result.Order.Status, result.Order.Payment!.Status, result.Order.Payment.Method, result.Order.Payment.Amount));
         Assert.Equal(31_000, result.Balance);
-        Assert.Equal([("CHARGE", 50_000L), ("USE", -19_000L)], await host.Ledger(member.Id));
-        Assert.Equal(("USED", 9L, 1L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaid"], await host.Events(order.Id));
+        Assert.Equal([("CHARGE", 50_000L), ("USE", -19_000L)], await host.Sql.LedgerAsync(member.Id));
+        Assert.Equal(("USED", 9L, 1L), (await host.Sql.CouponStatusAsync(coupon), await host.Sql.StockAsync(productId), await host.Sql.UnitsSoldAsync(productId)));
+        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaid"], await host.Sql.OrderEventsAsync(order.Id));
         Assert.Equal(GatewayOutcome.Approved, (await Gateway.GetStatusAsync(result.Order.Payment.Id, CancellationToken.None)).Outcome);
     }
 
@@ -53,7 +53,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         var again = await host.SendAsync(new PayOrder(member.Id, order.Id));
 
         Assert.Equal(("PAID", first.Order.Payment!.Id), (again.Order.Status, again.Order.Payment!.Id));
-        Assert.Equal(31_000, await host.Balance(member.Id));
+        Assert.Equal(31_000, await host.Sql.BalanceAsync(member.Id));
         Assert.Equal(1, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.payments WHERE order_id = @Id", new { order.Id }));
     }
 
@@ -65,11 +65,11 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         var error = await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
 
         Assert.Equal(("INSUFFICIENT_POINTS", 409), (error.Code, error.Status));
-        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
-        Assert.Equal(("AVAILABLE", 10L, 5_000L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.Balance(member.Id)));
+        Assert.Equal("PAYMENT_FAILED", await host.Sql.OrderStatusAsync(order.Id));
+        Assert.Equal(("AVAILABLE", 10L, 5_000L), (await host.Sql.CouponStatusAsync(coupon), await host.Sql.StockAsync(productId), await host.Sql.BalanceAsync(member.Id)));
         Assert.Equal("REJECTED", await host.Sql.ScalarAsync<string>("SELECT status FROM orders.payments WHERE order_id = @Id", new { order.Id }));
         Assert.NotNull(await host.Sql.ScalarAsync<DateTime?>("SELECT released_at FROM orders.orders WHERE id = @Id", new { order.Id }));
-        Assert.Equal(["OrderPlaced", "OrderPaymentFailed", "OrderReleased"], await host.Events(order.Id));
+        Assert.Equal(["OrderPlaced", "OrderPaymentFailed", "OrderReleased"], await host.Sql.OrderEventsAsync(order.Id));
     }
 
     [Fact]
@@ -82,10 +82,10 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
 
         Assert.Equal(("PAYMENT_DECLINED", 402), (error.Code, error.Status));
         Assert.Equal("Amount above the limit of 900000.", error.Extensions["reason"]);
-        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
-        Assert.Equal([("CHARGE", 1_000_000L), ("USE", -999_000L), ("REFUND", 999_000L)], await host.Ledger(member.Id));
-        Assert.Equal(("AVAILABLE", 10L, 0L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaymentFailed", "OrderReleased"], await host.Events(order.Id));
+        Assert.Equal("PAYMENT_FAILED", await host.Sql.OrderStatusAsync(order.Id));
+        Assert.Equal([("CHARGE", 1_000_000L), ("USE", -999_000L), ("REFUND", 999_000L)], await host.Sql.LedgerAsync(member.Id));
+        Assert.Equal(("AVAILABLE", 10L, 0L), (await host.Sql.CouponStatusAsync(coupon), await host.Sql.StockAsync(productId), await host.Sql.UnitsSoldAsync(productId)));
+        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaymentFailed", "OrderReleased"], await host.Sql.OrderEventsAsync(order.Id));
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
 
         Assert.Equal(("PAYMENT_DECLINED", 402), (sameKey.Code, sameKey.Status));
         Assert.Equal(("ORDER_NOT_PAYABLE", 409), (otherKey.Code, otherKey.Status));
-        Assert.Equal(3, (await host.Ledger(member.Id)).Count);
+        Assert.Equal(3, (await host.Sql.LedgerAsync(member.Id)).Count);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(("ORDER_NOT_FOUND", 404), (notFound.Code, notFound.Status));
         Assert.Equal(("ORDER_NOT_PAYABLE", 409), (cancelled.Code, cancelled.Status));
         Assert.Equal(("ORDER_NOT_PAYABLE", 409), (tooLate.Code, tooLate.Status));
-        Assert.Equal(50_000, await host.Balance(member.Id));
+        Assert.Equal(50_000, await host.Sql.BalanceAsync(member.Id));
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
             "SELECT status, late_reference, late_approved_at IS NOT NULL FROM orders.payments WHERE id = @paymentId", new { paymentId });
         Assert.Equal(("DECLINED", "pg-late-1", true), late);
         Assert.Equal(before + 1, (await metrics.RefreshAsync(CancellationToken.None)).LateApprovals);
-        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
+        Assert.Equal("PAYMENT_FAILED", await host.Sql.OrderStatusAsync(order.Id));
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         var charged = await host.Sql.ScalarAsync<long>("SELECT amount FROM orders.payments WHERE id = @paymentId", new { paymentId });
         Assert.Equal([(LateApprovalRefunds.RefundIdFor(paymentId), "APPROVED", charged)], await host.Sql.QueryAsync<(Guid, string, long)>(
             "SELECT refund_id, outcome, amount FROM gateway_sim.refunds WHERE payment_id = @paymentId", new { paymentId }));
-        Assert.Equal("PAYMENT_FAILED", await host.OrderStatus(order.Id));
+        Assert.Equal("PAYMENT_FAILED", await host.Sql.OrderStatusAsync(order.Id));
     }
 
     [Fact]

@@ -20,9 +20,9 @@ public sealed class PlaceOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(("PENDING_PAYMENT", 29_000L, 0L, 29_000L), (order.Status, order.Subtotal, order.Discount, order.Total));
         Assert.Equal(host.Clock.GetUtcNow().AddMinutes(15), order.PaymentDeadline);
         Assert.Equal([(shirt.Id, 1, 20_000L), (socks.Id, 3, 9_000L)], order.Lines.Select(l => (l.ProductId, l.Quantity, l.Amount)).OrderBy(l => l.ProductId != shirt.Id));
-        Assert.Equal((9L, 7L), (await host.Stock(shirt.Id), await host.Stock(socks.Id)));
+        Assert.Equal((9L, 7L), (await host.Sql.StockAsync(shirt.Id), await host.Sql.StockAsync(socks.Id)));
         Assert.Equal(2, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.order_lines WHERE order_id = @Id", new { order.Id }));
-        Assert.Equal(["OrderPlaced"], await host.Events(order.Id));
+        Assert.Equal(["OrderPlaced"], await host.Sql.OrderEventsAsync(order.Id));
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class PlaceOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         // 100,000 - 2,000 on the line = 98,000; 10 % of that (9,800) beats 1,000 off.
         Assert.Equal((100_000L, 11_800L, 88_200L), (order.Subtotal, order.Discount, order.Total));
         Assert.Equal([big, onProduct], order.CouponIds.Order());
-        Assert.Equal(("USED", "USED", "AVAILABLE"), (await host.CouponStatus(big), await host.CouponStatus(onProduct), await host.CouponStatus(small)));
+        Assert.Equal(("USED", "USED", "AVAILABLE"), (await host.Sql.CouponStatusAsync(big), await host.Sql.CouponStatusAsync(onProduct), await host.Sql.CouponStatusAsync(small)));
         Assert.Equal(order.Id, await host.Sql.ScalarAsync<long>("SELECT order_id FROM coupons.issued_coupons WHERE id = @big", new { big }));
     }
 
@@ -55,7 +55,7 @@ public sealed class PlaceOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         var order = await host.SendAsync(new PlaceOrder(member.Id, [new(product.Id, 1)], CouponIds: []));
 
         Assert.Equal(0, order.Discount);
-        Assert.Equal("AVAILABLE", await host.CouponStatus(coupon));
+        Assert.Equal("AVAILABLE", await host.Sql.CouponStatusAsync(coupon));
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class PlaceOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
 
         Assert.Equal(("COUPON_NOT_USABLE", 422, othersCoupon), (notMine.Code, notMine.Status, (long)notMine.Extensions["couponId"]!));
         Assert.Equal(("COUPON_NOT_USABLE", 422, mine), (used.Code, used.Status, (long)used.Extensions["couponId"]!));
-        Assert.Equal(9, await host.Stock(product.Id));
-        Assert.Equal("AVAILABLE", await host.CouponStatus(othersCoupon));
+        Assert.Equal(9, await host.Sql.StockAsync(product.Id));
+        Assert.Equal("AVAILABLE", await host.Sql.CouponStatusAsync(othersCoupon));
     }
 
     [Fact]
@@ -95,8 +95,8 @@ public sealed class PlaceOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(("OUT_OF_STOCK", 409), (outOfStock.Code, outOfStock.Status));
         Assert.Equal(("PRODUCT_DISCONTINUED", 409), (discontinued.Code, discontinued.Status));
         Assert.Equal(("PRODUCT_NOT_FOUND", 404), (missing.Code, missing.Status));
-        Assert.Equal((100L, 2L), (await host.Stock(plenty.Id), await host.Stock(scarce.Id)));
-        Assert.Equal("AVAILABLE", await host.CouponStatus(coupon));
+        Assert.Equal((100L, 2L), (await host.Sql.StockAsync(plenty.Id), await host.Sql.StockAsync(scarce.Id)));
+        Assert.Equal("AVAILABLE", await host.Sql.CouponStatusAsync(coupon));
         Assert.Equal(0, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.orders WHERE member_id = @Id", new { member.Id }));
     }
 

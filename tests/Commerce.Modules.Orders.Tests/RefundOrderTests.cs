@@ -43,9 +43,9 @@ public sealed class RefundOrderTests(OrdersHost host) : IClassFixture<OrdersHost
         var result = await host.SendAsync(new RefundOrder(member.Id, false, order.Id));
 
         Assert.Equal(("REFUNDED", "COMPLETED", 19_000L), (result.Order.Status, result.Refund.Status, result.Refund.Amount));
-        Assert.Equal([("CHARGE", 50_000L), ("USE", -19_000L), ("REFUND", 19_000L)], await host.Ledger(member.Id));
-        Assert.Equal(("AVAILABLE", 10L, 0L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(throughGateway ? ["OrderPlaced", "OrderPaying", "OrderPaid", "OrderRefunded"] : ["OrderPaid", "OrderRefunded"], await host.Events(order.Id));
+        Assert.Equal([("CHARGE", 50_000L), ("USE", -19_000L), ("REFUND", 19_000L)], await host.Sql.LedgerAsync(member.Id));
+        Assert.Equal(("AVAILABLE", 10L, 0L), (await host.Sql.CouponStatusAsync(coupon), await host.Sql.StockAsync(productId), await host.Sql.UnitsSoldAsync(productId)));
+        Assert.Equal(throughGateway ? ["OrderPlaced", "OrderPaying", "OrderPaid", "OrderRefunded"] : ["OrderPaid", "OrderRefunded"], await host.Sql.OrderEventsAsync(order.Id));
         // The simulated gateway's own record (gateway_sim): it gave the payment back only for a gateway payment.
         Assert.Equal(throughGateway ? 1 : 0, await host.Sql.ScalarAsync<long>(
             "SELECT count(*) FROM gateway_sim.refunds WHERE refund_id = @Id AND outcome = 'APPROVED'", new { result.Refund.Id }));
@@ -60,8 +60,8 @@ public sealed class RefundOrderTests(OrdersHost host) : IClassFixture<OrdersHost
         var again = await host.SendAsync(new RefundOrder(member.Id, false, order.Id));
 
         Assert.Equal(first.Refund.Id, again.Refund.Id);
-        Assert.Equal(1, (await host.Ledger(member.Id)).Count(e => e.Type == "REFUND"));
-        Assert.Equal(10L, await host.Stock(productId));
+        Assert.Equal(1, (await host.Sql.LedgerAsync(member.Id)).Count(e => e.Type == "REFUND"));
+        Assert.Equal(10L, await host.Sql.StockAsync(productId));
     }
 
     [Fact]
@@ -106,10 +106,10 @@ public sealed class RefundOrderTests(OrdersHost host) : IClassFixture<OrdersHost
         Assert.Single(refundIds);
         Assert.All(results.Where(r => !Guid.TryParse(r, out _)), code => Assert.Equal("LOCK_TIMEOUT", code));
         Assert.Equal(1, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM orders.refunds WHERE order_id = @Id", new { order.Id }));
-        Assert.Equal(1, (await host.Ledger(member.Id)).Count(e => e.Type == "REFUND"));
-        Assert.Equal(50_000, await host.Balance(member.Id));
-        Assert.Equal(("AVAILABLE", 10L, 0L), (await host.CouponStatus(coupon), await host.Stock(productId), await host.UnitsSold(productId)));
-        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaid", "OrderRefunded"], await host.Events(order.Id));
+        Assert.Equal(1, (await host.Sql.LedgerAsync(member.Id)).Count(e => e.Type == "REFUND"));
+        Assert.Equal(50_000, await host.Sql.BalanceAsync(member.Id));
+        Assert.Equal(("AVAILABLE", 10L, 0L), (await host.Sql.CouponStatusAsync(coupon), await host.Sql.StockAsync(productId), await host.Sql.UnitsSoldAsync(productId)));
+        Assert.Equal(["OrderPlaced", "OrderPaying", "OrderPaid", "OrderRefunded"], await host.Sql.OrderEventsAsync(order.Id));
         Assert.Equal([Guid.Parse(refundIds[0])], await host.Sql.QueryAsync<Guid>(
             "SELECT r.refund_id FROM gateway_sim.refunds r JOIN orders.payments p ON p.id = r.payment_id WHERE p.order_id = @Id", new { order.Id }));
     }
@@ -133,18 +133,18 @@ public sealed class RefundGatewayFaultTests(GatewayApp app) : IClassFixture<Gate
         var again = await client.PostAsync($"/api/orders/{placed.Id}/refund", null);
 
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (response.StatusCode, again.StatusCode));
-        Assert.Equal(("REFUNDING", 7L), (await app.OrderStatus(placed.Id), await app.Stock(product.Id)));
+        Assert.Equal(("REFUNDING", 7L), (await app.Sql.OrderStatusAsync(placed.Id), await app.Sql.StockAsync(product.Id)));
         app.Gateway.RefundsFail = false;
         await Eventually.TrueAsync(async () =>
         {
             app.Clock.Advance(TimeSpan.FromSeconds(1));
-            return await app.OrderStatus(placed.Id) == "REFUNDED";
+            return await app.Sql.OrderStatusAsync(placed.Id) == "REFUNDED";
         }, TimeSpan.FromSeconds(20), "the refund reconciler finishes the refund");
 
         var refundId = await app.Sql.ScalarAsync<Guid>("SELECT id FROM orders.refunds WHERE order_id = @Id", new { placed.Id });
         Assert.Equal(app.Gateway.Refunds[refundId], await app.Sql.ScalarAsync<Guid>("SELECT payment_id FROM orders.refunds WHERE id = @refundId", new { refundId }));
         Assert.Single(app.Gateway.Refunds);
-        Assert.Equal((10L, 100_000L), (await app.Stock(product.Id),
+        Assert.Equal((10L, 100_000L), (await app.Sql.StockAsync(product.Id),
             await app.Sql.ScalarAsync<long>("SELECT balance FROM points.wallets WHERE member_id = @Id", new { member.Id })));
     }
 }

@@ -18,7 +18,7 @@ public sealed class PointWalletTests(ModuleHost host) : IClassFixture<ModuleHost
         var change = await Deduct(member.Id, 1_200, "order-1");
 
         Assert.Equal((-1_200L, 3_800L), (change.Amount, change.BalanceAfter));
-        Assert.Equal(3_800, await Balance(member.Id));
+        Assert.Equal(3_800, await host.Sql.BalanceAsync(member.Id));
         var entry = await host.Sql.SingleAsync<(string Type, long Amount, long BalanceAfter, string Reference)>(
             "SELECT type, amount, balance_after, reference FROM points.ledger WHERE id = @Id", new { Id = change.LedgerEntryId });
         Assert.Equal(("USE", -1_200L, 3_800L, "order-1"), entry);
@@ -33,7 +33,7 @@ public sealed class PointWalletTests(ModuleHost host) : IClassFixture<ModuleHost
         var error = await Assert.ThrowsAsync<AppException>(() => Deduct(member.Id, 1_001, "order-2"));
 
         Assert.Equal(("INSUFFICIENT_POINTS", 409, 1_000L, 1_001L), (error.Code, error.Status, (long)error.Extensions["balance"]!, (long)error.Extensions["required"]!));
-        Assert.Equal(1_000, await Balance(member.Id));
+        Assert.Equal(1_000, await host.Sql.BalanceAsync(member.Id));
         Assert.Equal(1, await host.Sql.ScalarAsync<long>("SELECT count(*) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
     }
 
@@ -46,7 +46,7 @@ public sealed class PointWalletTests(ModuleHost host) : IClassFixture<ModuleHost
         var change = await Deduct(member.Id, 700, "order-3");
 
         Assert.Equal(0, change.BalanceAfter);
-        Assert.Equal(0, await Balance(member.Id));
+        Assert.Equal(0, await host.Sql.BalanceAsync(member.Id));
     }
 
     [Fact]
@@ -90,13 +90,10 @@ public sealed class PointWalletTests(ModuleHost host) : IClassFixture<ModuleHost
         var charged = outcomes.Count(o => o == "CHARGED");
         var deducted = outcomes.Count(o => o == "DEDUCTED");
         Assert.All(outcomes, o => Assert.True(o is "CHARGED" or "DEDUCTED" or "INSUFFICIENT_POINTS", o));
-        Assert.Equal(300 + 200 * charged - 150 * deducted, await Balance(member.Id));
-        Assert.Equal(await Balance(member.Id), await host.Sql.ScalarAsync<long>("SELECT sum(amount) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
+        Assert.Equal(300 + 200 * charged - 150 * deducted, await host.Sql.BalanceAsync(member.Id));
+        Assert.Equal(await host.Sql.BalanceAsync(member.Id), await host.Sql.ScalarAsync<long>("SELECT sum(amount) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
     }
 
     private Task<WalletChange> Deduct(long memberId, long amount, string reference) =>
         host.InTransactionAsync(sp => sp.GetRequiredService<IPointWallet>().DeductAsync(memberId, amount, reference, default));
-
-    private Task<long> Balance(long memberId) =>
-        host.Sql.ScalarAsync<long>("SELECT balance FROM points.wallets WHERE member_id = @Id", new { Id = memberId });
 }

@@ -93,7 +93,7 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output) : IDisposable
             var outageMs = outage.Select(s => s.Reply.Elapsed.TotalMilliseconds).Order().ToArray();
             var firstSuccess = all.FirstOrDefault(s => s.Reply.StartedAt > starting && !failures.Contains(s))?.Reply.EndedAt ?? back;
             var slowest = all.MaxBy(s => s.Reply.Elapsed)!;
-            output.WriteLine($"{all.Count} requests; {outage.Count} during the outage, all 503 in p50 {Percentile(outageMs, 0.5):0} ms, max {outageMs.LastOrDefault():0} ms; " +
+            output.WriteLine($"{all.Count} requests; {outage.Count} during the outage, all 503 in p50 {Deliveries.Percentile(outageMs, 0.5):0} ms, max {outageMs.LastOrDefault():0} ms; " +
                              $"/health/ready during the outage: {ready}. The database took {Stopwatch.GetElapsedTime(starting, back).TotalMilliseconds:0} ms to start " +
                              $"(crash recovery included); the first success came {Stopwatch.GetElapsedTime(starting, firstSuccess).TotalMilliseconds:0} ms after the start " +
                              $"began; {failures.Count(s => s.Reply.StartedAt > back)} failures after the start returned (the last ended {recovery.TotalMilliseconds:0} ms after it). " +
@@ -150,9 +150,6 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output) : IDisposable
 
     private static object Basket(long productId) =>
         new { items = new[] { new { productId, quantity = 1 } }, couponIds = Array.Empty<long>() };
-
-    private static double Percentile(double[] sorted, double share) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(share * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static int FreeLoopbackPort()
     {

@@ -3,7 +3,6 @@ using Commerce.Modules.Catalog.Features.CreateProduct;
 using Commerce.Modules.Catalog.Features.UpdateProduct;
 using Commerce.Modules.Coupons;
 using Commerce.Modules.Coupons.Contracts;
-using Commerce.Modules.Coupons.Features.CreateCampaign;
 using Commerce.Modules.Coupons.Features.IssueCoupon;
 using Commerce.Modules.Points.Features.ChargePoints;
 using MediatR;
@@ -25,13 +24,18 @@ public static class Shop
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
     }
 
-    public static Task<ProductResponse> NewProductAsync(this IServiceProvider services, long price, int stock, string? name = null) =>
-        services.SendAsync(new CreateProduct(name ?? $"Product {Interlocked.Increment(ref _products)}", "For tests", price, stock));
+    /// <summary>A product on sale, or in <paramref name="status"/> (set by the admin's update right after).</summary>
+    public static async Task<ProductResponse> NewProductAsync(
+        this IServiceProvider services, long price = 1_000, int stock = 10, string? name = null, string status = "ON_SALE")
+    {
+        var product = await services.SendAsync(new CreateProduct(name ?? $"Product {Interlocked.Increment(ref _products)}", "For tests", price, stock));
+        return status == "ON_SALE" ? product : await services.SendAsync(new UpdateProduct(product.Id, Status: status));
+    }
 
     public static Task<ProductResponse> DiscontinueAsync(this IServiceProvider services, long productId) =>
         services.SendAsync(new UpdateProduct(productId, Status: "DISCONTINUED"));
 
-    /// <summary>A campaign open now for a week; coupons valid 30 days after issue unless <paramref name="validUntil"/> is given.</summary>
+    /// <summary>Creates <see cref="TestCampaigns.Of"/>.</summary>
     public static Task<CampaignResponse> NewCampaignAsync(
         this IServiceProvider services,
         DateTimeOffset now,
@@ -43,8 +47,7 @@ public static class Shop
         long? minOrderAmount = null,
         int quantity = 1_000,
         DateTimeOffset? validUntil = null) =>
-        services.SendAsync(new CreateCampaign($"{discountType} {value} off {target}", discountType, value, target, quantity,
-            now.AddHours(-1), now.AddDays(7), maxDiscount, productId, minOrderAmount, validUntil, validUntil is null ? 30 : null));
+        services.SendAsync(TestCampaigns.Of(now, discountType, value, target, productId, maxDiscount, minOrderAmount, quantity, validUntil));
 
     /// <summary>Issues the member a coupon of the campaign; returns the issued coupon's id.</summary>
     public static async Task<long> IssueCouponAsync(this IServiceProvider services, long memberId, long campaignId) =>

@@ -64,4 +64,18 @@ internal static class OrderStreams
 
     public static (long OrderId, int Step) Key(this PlatformRequest request) =>
         (request.Event.Payload.GetProperty("orderId").GetInt64(), request.Event.Payload.GetProperty("step").GetInt32());
+
+    /// <summary>
+    /// <see cref="Deliveries.AssertContract"/> over the steps written (each named by its order and step, read off the
+    /// payload), with the lag from each step's commit to its delivery.
+    /// </summary>
+    public static DeliveryFigures AssertDeliveredInStreamOrder(IReadOnlyList<PlatformRequest> requests, IReadOnlyDictionary<(long OrderId, int Step), long> commits)
+    {
+        Assert.All(requests, r => Assert.Equal(nameof(OrderStepped), r.Event.Type));
+        var committedAt = commits.ToDictionary(c => Position(c.Key), c => c.Value);
+        var figures = Deliveries.AssertContract(requests, committedAt.Keys, r => Position(r.Key()));
+        return figures with { Lag = Deliveries.Lag(requests, committedAt, r => Position(r.Key())) };
+    }
+
+    private static (string Stream, long Position) Position((long OrderId, int Step) key) => ($"order-{key.OrderId}", key.Step);
 }

@@ -32,7 +32,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         var elapsed = Deliveries.Elapsed(started);
         await relay.StopAsync();
 
-        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        var figures = OrderStreams.AssertDeliveredInStreamOrder(platform.Requests, commits);
         var requests = platform.Requests;
         var serverErrors = requests.Count(r => r.Status == 500);
         var timeouts = requests.Count(r => r.Status == PlatformRequest.NoAnswer);
@@ -68,7 +68,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await WaitForAllAsync(platform, commits.Count, database);
         await Task.WhenAll(a.StopAsync(), b.StopAsync());
 
-        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        var figures = OrderStreams.AssertDeliveredInStreamOrder(platform.Requests, commits);
         output.WriteLine($"Two relays: {figures}; relay A delivered {a.Metrics.Delivered}, relay B {b.Metrics.Delivered}");
         Assert.Equal(0, figures.DuplicateAcknowledgements);
         Assert.Equal(0, platform.ConcurrentDuplicates);
@@ -111,7 +111,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await WaitForAllAsync(platform, commits.Count, database);
         await next.StopAsync();
 
-        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        var figures = OrderStreams.AssertDeliveredInStreamOrder(platform.Requests, commits);
         output.WriteLine($"Stopped mid-batch in {stopMs} ms with {inFlight.Count} events in flight; then {figures}");
         Assert.True(stopMs < 2_000, $"stopping took {stopMs} ms");
         Assert.All(inFlight, id => Assert.Single(platform.Requests, r => r.Acknowledged && r.Event.EventId == id));
@@ -152,7 +152,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await WaitForAllAsync(platform, commits.Count, database);
         await next.StopAsync();
 
-        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        var figures = OrderStreams.AssertDeliveredInStreamOrder(platform.Requests, commits);
         output.WriteLine($"kill -9 with 20 events in flight; the next relay had them all acknowledged {freedMs} ms later; {figures}");
         // No lease to wait out: PostgreSQL ends the dead process's session and its row locks with it.
         Assert.True(freedMs < 5_000, $"{freedMs} ms");
@@ -181,7 +181,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await WaitForAllAsync(platform, commits.Count, database);
         await relay.StopAsync();
 
-        var figures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, commits);
+        var figures = OrderStreams.AssertDeliveredInStreamOrder(platform.Requests, commits);
         output.WriteLine($"Connection killed mid-batch: {figures}");
         // The 20 acknowledgements of the severed batch could not be recorded: those events went again, same ids.
         Assert.Equal(20, figures.DuplicateAcknowledgements);
@@ -206,7 +206,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await relay.StopAsync();
 
         var requests = platform.Requests;
-        Deliveries.AssertDeliveredInStreamOrder(requests.Where(r => r.Event.StreamId != "order-1").ToList(), others);
+        OrderStreams.AssertDeliveredInStreamOrder(requests.Where(r => r.Event.StreamId != "order-1").ToList(), others);
         Assert.All(requests.Where(r => r.Event.StreamId == "order-1"), r => Assert.Equal((1L, 0), r.Key()));
         var head = await sql.SingleAsync<(int Attempts, string LastError, bool Due)>(
             "SELECT attempts, last_error, next_attempt_at IS NOT NULL FROM platform.outbox WHERE stream_id = 'order-1' ORDER BY seq LIMIT 1");
@@ -237,7 +237,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await relay.StopAsync();
 
         var requests = platform.Requests;
-        Deliveries.AssertDeliveredInStreamOrder(
+        OrderStreams.AssertDeliveredInStreamOrder(
             requests.Where(r => r.Key().OrderId > 3).ToList(), commits.Where(c => c.Key.OrderId > 3).ToDictionary());
         // Retried while younger than DeadLetterAfter (once only if a loaded machine first reached it after that second).
         Assert.Contains(requests, r => r.Key() == (1, 0));
@@ -289,7 +289,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         output.WriteLine($"{refusedCalls} calls answered 401, {logs.Count(LogLevel.Warning)} warning(s) and {logs.Count(LogLevel.Error)} error(s) logged");
         Assert.Equal(0, deadWhileRefused);
         Assert.Equal(0, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE dead_lettered_at IS NOT NULL"));
-        Deliveries.AssertDeliveredInStreamOrder(platform.Requests.Where(r => r.Acknowledged).ToList(), commits);
+        OrderStreams.AssertDeliveredInStreamOrder(platform.Requests.Where(r => r.Acknowledged).ToList(), commits);
         Assert.Equal(HealthStatus.Degraded, health.Status);
         Assert.Equal("HTTP 401 Unauthorized", health.Data["platformLastAnswer"]);
         Assert.StartsWith("HTTP 401", refusal?.LastError);
@@ -316,7 +316,7 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
 
         var healthy = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 100, steps: 2);
         await WaitForAllAsync(platform, healthy.Count);
-        var healthyFigures = Deliveries.AssertDeliveredInStreamOrder(platform.Requests, healthy);
+        var healthyFigures = OrderStreams.AssertDeliveredInStreamOrder(platform.Requests, healthy);
 
         var outage = TimeSpan.FromSeconds(2);
         platform.Down = true;
@@ -331,14 +331,14 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         await relay.StopAsync();
 
         var outageRequests = platform.Requests.Where(r => r.Key().OrderId > 1_000).ToList();
-        var outageFigures = Deliveries.AssertDeliveredInStreamOrder(outageRequests, duringOutage);
+        var outageFigures = OrderStreams.AssertDeliveredInStreamOrder(outageRequests, duringOutage);
         output.WriteLine($"Healthy: {healthyFigures}");
         output.WriteLine($"Outage of {Deliveries.Elapsed(down) - drainMs} ms (events written in the first {writeMs} ms), backlog drained {drainMs} ms after recovery: {outageFigures}");
-        Assert.True(healthyFigures.LagP95Ms < 500, $"healthy p95 lag {healthyFigures.LagP95Ms} ms");
-        Assert.True(healthyFigures.LagMaxMs < 1_000, $"healthy max lag {healthyFigures.LagMaxMs} ms");
+        Assert.True(healthyFigures.Lag!.P95Ms < 500, $"healthy p95 lag {healthyFigures.Lag!.P95Ms} ms");
+        Assert.True(healthyFigures.Lag!.MaxMs < 1_000, $"healthy max lag {healthyFigures.Lag!.MaxMs} ms");
         // Bounded by the outage, one capped backoff (0.5 s) and the drain.
         Assert.True(drainMs < 3_000, $"the backlog took {drainMs} ms to drain");
-        Assert.True(outageFigures.LagMaxMs < outage.TotalMilliseconds + 3_000, $"max lag {outageFigures.LagMaxMs} ms");
+        Assert.True(outageFigures.Lag!.MaxMs < outage.TotalMilliseconds + 3_000, $"max lag {outageFigures.Lag!.MaxMs} ms");
         Assert.True(relay.Metrics.Failed > 0, "deliveries failed during the outage");
         Assert.Equal(0, await new Sql(database).ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL"));
     }

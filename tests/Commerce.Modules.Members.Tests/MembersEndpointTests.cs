@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Commerce.Testing;
 
-namespace Commerce.Host.Tests;
+namespace Commerce.Modules.Members.Tests;
 
 public sealed class MembersEndpointTests(CommerceApp app) : IClassFixture<CommerceApp>
 {

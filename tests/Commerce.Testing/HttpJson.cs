@@ -3,9 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Commerce.Host.Tests;
+namespace Commerce.Testing;
 
-internal static class HttpJson
+/// <summary>JSON over a test client: a POST with an optional Idempotency-Key, a raw body, and a body as a node.</summary>
+public static class HttpJson
 {
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body, string? idempotencyKey = null)
     {

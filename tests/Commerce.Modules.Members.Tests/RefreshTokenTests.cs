@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Commerce.Testing;
 
-namespace Commerce.Host.Tests;
+namespace Commerce.Modules.Members.Tests;
 
 /// <summary>POST /api/auth/refresh: rotation (each refresh token works once), reuse revokes the login session, expiry,
 /// tampering, and a disabled member — over real HTTP with tokens the host itself issued at login.</summary>

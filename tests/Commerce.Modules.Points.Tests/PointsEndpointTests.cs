@@ -1,7 +1,7 @@
 using System.Net;
 using Commerce.Testing;
 
-namespace Commerce.Host.Tests;
+namespace Commerce.Modules.Points.Tests;
 
 public sealed class PointsEndpointTests(CommerceApp app) : IClassFixture<CommerceApp>
 {
