@@ -5,6 +5,7 @@ using Commerce.Modules.Orders.Features.PlaceOrder;
 using Commerce.Modules.Orders.Features.ReconcilePayments;
 using Commerce.Modules.Orders.Payments;
 using Commerce.Testing;
+using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -100,6 +101,21 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         Assert.Equal(("PAYMENT_DECLINED", 402), (sameKey.Code, sameKey.Status));
         Assert.Equal(("ORDER_NOT_PAYABLE", 409), (otherKey.Code, otherKey.Status));
         Assert.Equal(3, (await host.Sql.LedgerAsync(member.Id)).Count);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("too-long")]
+    public async Task PayOrder_with_a_key_outside_the_common_idempotency_key_rule_is_refused_and_takes_nothing(string key)
+    {
+        key = key == "too-long" ? new string('k', 101) : key;
+        var (member, order, _, _) = await PlacedOrderAsync(price: 20_000, points: 50_000);
+
+        var error = await Assert.ThrowsAsync<ValidationException>(() => host.SendAsync(new PayOrder(member.Id, order.Id, key)));
+
+        Assert.Equal("Idempotency-Key", Assert.Single(error.Errors).PropertyName);
+        Assert.Equal(50_000, await host.Balance(member.Id));
     }
 
     [Fact]

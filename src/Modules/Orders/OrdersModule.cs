@@ -10,7 +10,6 @@ using Commerce.Modules.Orders.Features.PlaceOrder;
 using Commerce.Modules.Orders.Features.QuoteOrder;
 using Commerce.Modules.Orders.Features.ReconcilePayments;
 using Commerce.Modules.Orders.Features.RefundOrder;
-using Commerce.Modules.Orders.Features.ReleaseOrder;
 using Commerce.Modules.Orders.Payments;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;

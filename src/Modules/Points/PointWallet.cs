@@ -1,14 +1,16 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Points.Contracts;
+using Commerce.Modules.Points.Features.ChargePoints;
 using Dapper;
 
 namespace Commerce.Modules.Points;
 
 internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPointWallet
 {
-    // The order flows deduct while they hold product rows, so lock, check and take are one round trip: the balance
-    // and its ledger entry change only when the locked balance covers the amount. The new balance is computed from the
+    // The order flows deduct while they hold product rows, so lock, check and take are one round trip (a charge and a
+    // refund lock first, then apply: see ChargePointsHandler for why both shapes stay): the balance and its ledger
+    // entry change only when the locked balance covers the amount. The new balance is computed from the
     // locked row: the wallet's version in the statement's snapshot may predate a charge, and PostgreSQL checks
     // balance >= 0 on that computation before it moves to the latest version. No row: the member never charged.
     private const string DeductSql = """
@@ -50,10 +52,15 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
     public async Task<WalletChange> RefundAsync(long memberId, long amount, string reference, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
-        // A refund always follows a USE, so the wallet exists.
-        var balance = await PointsSql.LockWalletAsync(session, memberId, ct)
+
+        // 1. Lock the wallet (FOR UPDATE). A refund always follows a USE, so the wallet exists. It writes the way a charge
+        //    does, lock then apply, with ChargePoints' statements: its callers hold the order row, never product rows.
+        var balance = await session.Connection.QuerySingleOrDefaultAsync<long?>(session.Command(ChargePointsHandler.LockWalletSql, new { MemberId = memberId }, ct))
             ?? throw new InvalidOperationException($"Member {memberId} has no wallet to refund to.");
-        var entryId = await PointsSql.ApplyAsync(session, memberId, LedgerType.Refund, amount, balance + amount, reference, clock.GetUtcNow(), ct);
+
+        // 2. The new balance and its ledger entry, in one round trip.
+        var entryId = await session.Connection.ExecuteScalarAsync<long>(session.Command(ChargePointsHandler.ApplySql,
+            new { MemberId = memberId, Type = LedgerType.Refund, Amount = amount, BalanceAfter = balance + amount, Reference = reference, Now = clock.GetUtcNow() }, ct));
         return new WalletChange(entryId, amount, balance + amount);
     }
 

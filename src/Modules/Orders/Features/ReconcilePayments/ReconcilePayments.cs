@@ -92,11 +92,11 @@ internal sealed class PaymentReconciler(
             var completed = await mediator.Send(new CompletePayment(due.Id, due.OrderId, answer), ct);
             if (completed.Order.Status == OrderStatus.PaymentFailed)
             {
-                await mediator.Send(new ReleaseOrder.ReleaseOrder(due.OrderId), ct);
+                await mediator.Send(new ReleaseOrder(due.OrderId), ct);
             }
             else if (completed.Order.Status == OrderStatus.Paid)
             {
-                await PayOrderHandler.RecordSaleOrLeaveItAsync(mediator, due.OrderId, logger);
+                await RecordSaleHandler.SendOrLeaveItAsync(mediator, due.OrderId, logger);
             }
 
             logger.LogInformation("Reconciled payment {PaymentId}: order {OrderId} is {Status}", due.Id, due.OrderId, completed.Order.Status);

@@ -1,23 +1,22 @@
 using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Hosting;
 using Commerce.BuildingBlocks.Mediation;
+using Commerce.BuildingBlocks.Outbox;
 using Commerce.Modules.Catalog.Contracts;
 using Commerce.Modules.Coupons.Contracts;
 using Dapper;
-using Commerce.BuildingBlocks.Hosting;
+using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MediatR;
-using Commerce.BuildingBlocks.Outbox;
-using Commerce.Modules.Orders.Features.PayOrder;
 
-namespace Commerce.Modules.Orders.Features.ReleaseOrder;
+namespace Commerce.Modules.Orders.Features.PayOrder;
 
 /// <summary>
-/// Gives a failed order's coupons and stock back, in its own transaction in the global lock order (order row,
-/// its coupons, its products). Sent by PayOrder after a payment failed (which could not do it in the same
-/// transaction without taking the coupons and products after the wallet) and by the sweeper when a crash
-/// came in between. Exactly once: the order records it. Being a state change of its own, it publishes
+/// Step 4 of a failed PayOrder, the compensation: gives the order's coupons and stock back, in its own transaction
+/// in the global lock order (order row, its coupons, its products). Sent by PayOrder and the reconciler after a
+/// payment failed (which could not do it in the same transaction without taking the coupons and products after the
+/// wallet) and by the sweeper when a crash came in between. Exactly once: the order records it. Being a state change of its own, it publishes
 /// <see cref="OrderReleased"/> (cancel and expiry release in the same transaction as their own event, which says so).
 /// </summary>
 internal sealed record ReleaseOrder(long OrderId) : ICommand<bool>;
@@ -25,16 +24,22 @@ internal sealed record ReleaseOrder(long OrderId) : ICommand<bool>;
 internal sealed class ReleaseOrderHandler(DbSession session, ICouponRedemption coupons, IProductStock stock, Outbox outbox, TimeProvider clock)
     : IRequestHandler<ReleaseOrder, bool>
 {
+    // The same statement as OrderStore's order lock (one prepared statement for both).
+    private const string LockOrderSql = """
+        SELECT id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount, coupon_ids,
+        payment_deadline, released_at, created_at, paid_at FROM orders.orders WHERE id = @OrderId FOR UPDATE
+        """;
+
     public async Task<bool> Handle(ReleaseOrder command, CancellationToken ct)
     {
-        // 1. The order row; then its coupons and products inside the release.
-        var order = await OrderStore.LockAsync(session, command.OrderId, ct);
+        // 1. Lock the order row (global lock order 1); released once, so a second attempt finds nothing due.
+        var order = await session.Connection.QuerySingleOrDefaultAsync<OrderStore.OrderRow>(session.Command(LockOrderSql, new { command.OrderId }, ct));
         if (order is null || !OrderRelease.IsDue(order))
         {
             return false;
         }
 
-        // 2. Coupons and products; the event follows the release in its transaction.
+        // 2. The release: the order's coupons (global lock order 2), then its products (3); the event follows in its transaction.
         var lines = await OrderStore.LinesAsync(session, order.Id, ct);
         if (!await OrderRelease.ReleaseAsync(session, coupons, stock, order, lines, clock.GetUtcNow(), ct))
         {
