@@ -61,21 +61,30 @@ internal static class NewOrder
             : throw AppException.Unprocessable(CouponErrors.CouponNotUsable, $"Coupon {unknown} is not one of your coupons.").With("couponId", unknown);
     }
 
-    /// <summary>The merged lines at the products' prices; every line's product must be in <paramref name="products"/>.</summary>
-    public static IReadOnlyList<BasketLine> Basket(IReadOnlyList<StockLine> lines, IReadOnlyDictionary<long, ProductSnapshot> products) =>
-        lines.Select(l => new BasketLine(l.ProductId, l.Quantity, products[l.ProductId].Price)).ToList();
-
-    /// <summary>The order lines as stored and shown: each line with its product coupon's discount, and the subtotal before any discount.</summary>
-    public static Priced Price(IReadOnlyList<BasketLine> basket, IReadOnlyDictionary<long, ProductSnapshot> products, Discount discount)
+    /// <summary>
+    /// The lines at the products' prices with the coupons applied: product coupons on their lines, then at most one
+    /// order coupon on what is left; the best combination of <paramref name="candidates"/> when
+    /// <paramref name="chooseBest"/>, else exactly those (422 COUPON_NOT_USABLE). Pure: no database.
+    /// </summary>
+    public static Priced Price(
+        ICouponRedemption coupons,
+        IReadOnlyList<StockLine> lines,
+        IReadOnlyList<ProductSnapshot> products,
+        IReadOnlyList<IssuedCoupon> candidates,
+        bool chooseBest,
+        DateTimeOffset now)
     {
+        var byId = products.ToDictionary(p => p.Id);
+        var basket = lines.Select(l => new BasketLine(l.ProductId, l.Quantity, byId[l.ProductId].Price)).ToList();
+        var discount = chooseBest ? coupons.ChooseBest(basket, candidates, now) : coupons.Apply(basket, candidates, now);
         var lineDiscounts = discount.Lines.ToDictionary(l => l.ProductId);
-        var lines = basket.Select(b =>
+        var priced = basket.Select(b =>
         {
             var lineDiscount = lineDiscounts.GetValueOrDefault(b.ProductId);
             var amount = lineDiscount?.Amount ?? 0;
-            return new OrderLineView(b.ProductId, products[b.ProductId].Name, b.Quantity, b.UnitPrice, amount, lineDiscount?.CouponId, b.Amount - amount);
+            return new OrderLineView(b.ProductId, byId[b.ProductId].Name, b.Quantity, b.UnitPrice, amount, lineDiscount?.CouponId, b.Amount - amount);
         }).ToList();
-        return new Priced(lines, basket.Sum(b => b.Amount), discount);
+        return new Priced(priced, basket.Sum(b => b.Amount), discount);
     }
 
     // The order and its lines in one statement (one round trip while the product rows are locked). New rows: nothing

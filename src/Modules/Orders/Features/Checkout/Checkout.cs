@@ -54,11 +54,10 @@ internal sealed class CheckoutHandler(
         // 2. Lock the product rows (FOR UPDATE, id order) and take the stock, in one statement (Flow B 2.2-2.5: the product,
         //    its sale status, stock and price under one lock): each must exist (404), be ON_SALE (409 PRODUCT_DISCONTINUED)
         //    and have the quantity (409 OUT_OF_STOCK), or nothing is taken.
-        var products = (await stock.LockAndReserveAsync(lines, ct)).ToDictionary(p => p.Id);
+        var products = await stock.LockAndReserveAsync(lines, ct);
 
         // 3. Product coupons on their lines, then at most one order coupon on what is left (Flow B 2.6).
-        var basket = NewOrder.Basket(lines, products);
-        var priced = NewOrder.Price(basket, products, named is null ? coupons.ChooseBest(basket, candidates, now) : coupons.Apply(basket, candidates, now));
+        var priced = NewOrder.Price(coupons, lines, products, candidates, chooseBest: named is null, now);
 
         // 4. The order and its lines (one INSERT of new rows, no lock), paid at once; the used coupons name it.
         var order = await NewOrder.InsertAsync(session, command.MemberId, OrderStatus.Paid, OrderFlow.Checkout, priced,
@@ -70,7 +69,8 @@ internal sealed class CheckoutHandler(
             await coupons.MarkUsedAsync(order.CouponIds, order.Id, now, ct);
         }
 
-        // 6. Lock the wallet and deduct the points (Flow B 2.8): 409 INSUFFICIENT_POINTS rolls back everything above.
+        // 6. Lock the member's wallet (FOR UPDATE, last) and deduct the points, in one statement (Flow B 2.8); a free order
+        //    touches no wallet. 409 INSUFFICIENT_POINTS rolls back everything above.
         long? ledgerId = order.Total > 0 ? (await wallet.DeductAsync(command.MemberId, order.Total, $"order-{order.Id}", ct)).LedgerEntryId : null;
 
         // 7. The payment record.
@@ -90,7 +90,7 @@ internal sealed class CheckoutHandler(
             Now = now,
         }, ct));
 
-        // 8. The popular-products figures, on the product rows locked in step 2.
+        // 8. The popular-products figures. It locks the product rows again: held since step 2, so it neither waits nor breaks the order.
         await stock.RecordSoldAsync(order.Lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), now, ct);
 
         // 9. The data platform hears of it after commit, through the outbox (Flow B step 4).

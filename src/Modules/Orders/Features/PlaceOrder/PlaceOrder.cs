@@ -50,11 +50,10 @@ internal sealed class PlaceOrderHandler(
 
         // 2. Lock the product rows (FOR UPDATE, id order) and take the stock, in one statement (Flow A step 2): each must
         //    exist (404), be ON_SALE (409 PRODUCT_DISCONTINUED) and have the quantity (409 OUT_OF_STOCK), or nothing is taken.
-        var products = (await stock.LockAndReserveAsync(lines, ct)).ToDictionary(p => p.Id);
+        var products = await stock.LockAndReserveAsync(lines, ct);
 
         // 3. Product coupons on their lines, then at most one order coupon on what is left, at the prices read under the locks.
-        var basket = NewOrder.Basket(lines, products);
-        var priced = NewOrder.Price(basket, products, named is null ? coupons.ChooseBest(basket, candidates, now) : coupons.Apply(basket, candidates, now));
+        var priced = NewOrder.Price(coupons, lines, products, candidates, chooseBest: named is null, now);
 
         // 4. The order and its lines (one INSERT of new rows, no lock), waiting for payment until its deadline (Flow A step 3).
         var order = await NewOrder.InsertAsync(session, command.MemberId, OrderStatus.PendingPayment, OrderFlow.PlaceOrder, priced,

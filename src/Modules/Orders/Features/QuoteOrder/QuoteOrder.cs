@@ -44,12 +44,11 @@ internal sealed class QuoteOrderHandler(ICouponReader coupons, ICouponRedemption
             : NewOrder.AllFound(named, await coupons.ReadAsync(query.MemberId, named, ct));
 
         // 2. The products as a checkout would find them: exist, on sale, enough stock (the same refusals, nothing taken).
-        var found = (await products.ReadAsync(lines.Select(l => l.ProductId).ToList(), ct)).ToDictionary(p => p.Id);
-        Check(lines, found);
+        var read = await products.ReadAsync(lines.Select(l => l.ProductId).ToList(), ct);
+        Check(lines, read.ToDictionary(p => p.Id));
 
         // 3. The discounts exactly as an order chooses them.
-        var basket = NewOrder.Basket(lines, found);
-        var priced = NewOrder.Price(basket, found, named is null ? discounts.ChooseBest(basket, candidates, now) : discounts.Apply(basket, candidates, now));
+        var priced = NewOrder.Price(discounts, lines, read, candidates, chooseBest: named is null, now);
         var discount = priced.Discount;
         return new OrderQuote(priced.Lines, priced.Subtotal, discount.Total, discount.OrderCouponId, discount.OrderDiscount, discount.AppliedCouponIds,
             priced.Subtotal - discount.Total);
