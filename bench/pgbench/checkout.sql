@@ -1,6 +1,6 @@
 -- Checkout (Flow B) of one unit with "couponIds": [] (no coupon lock), statement for statement and round trip for
 -- round trip as src/Modules/Orders/Features/Checkout/Checkout.cs and the contracts it calls send them:
--- BEGIN + timeouts; IProductStock.ReserveAsync (lock, check, take: one statement); OrderStore.InsertAsync;
+-- BEGIN + timeouts; IProductStock.LockAndReserveAsync (lock, check, take: one statement); NewOrder.InsertAsync;
 -- IPointWallet.DeductAsync (lock, check, update, ledger: one statement); the payment; IProductStock.RecordSoldAsync
 -- (lock again, daily figures: one statement); the outbox row; COMMIT. Values the app computes (price, ids) come
 -- from \gset; the order JSON is a fixed document of the real one's size. Hot product: first_product = last_product.

@@ -221,7 +221,7 @@ public sealed class CatalogEndpointTests(CommerceApp app, ITestOutputHelper outp
             try
             {
                 var reserved = await app.Services.InTransactionAsync(sp =>
-                    sp.GetRequiredService<IProductStock>().ReserveAsync([new StockLine(product.Id, 2)], default));
+                    sp.GetRequiredService<IProductStock>().LockAndReserveAsync([new StockLine(product.Id, 2)], default));
                 Assert.True(reserved[0].Stock >= 0);
                 return (Status: 200, Delta: -2, Outcome: "RESERVED");
             }

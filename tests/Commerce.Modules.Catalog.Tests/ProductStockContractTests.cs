@@ -46,19 +46,19 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     }
 
     [Fact]
-    public async Task ReserveAsync_takes_the_quantities_and_returns_the_products_after_it()
+    public async Task LockAndReserveAsync_takes_the_quantities_and_returns_the_products_after_it()
     {
         var a = await host.Services.NewProductAsync(stock: 5, price: 1_200, name: "A");
         var b = await host.Services.NewProductAsync(stock: 2, price: 300, name: "B");
 
-        var reserved = await Stock(s => s.ReserveAsync([new StockLine(b.Id, 2), new StockLine(a.Id, 3)], default));
+        var reserved = await Stock(s => s.LockAndReserveAsync([new StockLine(b.Id, 2), new StockLine(a.Id, 3)], default));
 
         Assert.Equal([new ProductSnapshot(a.Id, "A", "ON_SALE", 1_200, 2), new ProductSnapshot(b.Id, "B", "ON_SALE", 300, 0)], reserved);
         Assert.Equal((2, 0), (await host.Sql.StockAsync(a.Id), await host.Sql.StockAsync(b.Id)));
     }
 
     [Fact]
-    public async Task ReserveAsync_reports_a_missing_product_before_anything_else_and_changes_nothing()
+    public async Task LockAndReserveAsync_reports_a_missing_product_before_anything_else_and_changes_nothing()
     {
         var shortProduct = await host.Services.NewProductAsync(stock: 1);
         var discontinued = await host.Services.NewProductAsync(status: "DISCONTINUED");
@@ -72,7 +72,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     }
 
     [Fact]
-    public async Task ReserveAsync_reports_a_discontinued_product_before_short_stock_and_changes_nothing()
+    public async Task LockAndReserveAsync_reports_a_discontinued_product_before_short_stock_and_changes_nothing()
     {
         var shortProduct = await host.Services.NewProductAsync(stock: 1);
         var discontinued = await host.Services.NewProductAsync(stock: 10, status: "DISCONTINUED");
@@ -87,7 +87,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     }
 
     [Fact]
-    public async Task ReserveAsync_with_short_stock_is_OUT_OF_STOCK_with_requested_and_available_and_changes_nothing()
+    public async Task LockAndReserveAsync_with_short_stock_is_OUT_OF_STOCK_with_requested_and_available_and_changes_nothing()
     {
         var fine = await host.Services.NewProductAsync(stock: 5);
         var shortProduct = await host.Services.NewProductAsync(stock: 2);
@@ -100,21 +100,21 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     }
 
     [Fact]
-    public async Task ReserveAsync_of_exactly_the_stock_leaves_zero()
+    public async Task LockAndReserveAsync_of_exactly_the_stock_leaves_zero()
     {
         var product = await host.Services.NewProductAsync(stock: 3);
 
-        var reserved = await Stock(s => s.ReserveAsync([new StockLine(product.Id, 3)], default));
+        var reserved = await Stock(s => s.LockAndReserveAsync([new StockLine(product.Id, 3)], default));
 
         Assert.Equal(0, Assert.Single(reserved).Stock);
     }
 
     [Fact]
-    public async Task ReserveAsync_rolled_back_leaves_the_stock_as_it_was()
+    public async Task LockAndReserveAsync_rolled_back_leaves_the_stock_as_it_was()
     {
         var product = await host.Services.NewProductAsync(stock: 3);
 
-        await host.InTransactionAsync(sp => sp.GetRequiredService<IProductStock>().ReserveAsync([new StockLine(product.Id, 2)], default), commit: false);
+        await host.InTransactionAsync(sp => sp.GetRequiredService<IProductStock>().LockAndReserveAsync([new StockLine(product.Id, 2)], default), commit: false);
 
         Assert.Equal(3, await host.Sql.StockAsync(product.Id));
     }
@@ -125,7 +125,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
         var product = await host.Services.NewProductAsync(stock: 10);
         StockLine[] lines = [new(product.Id, 1), new(product.Id, 2)];
 
-        await Assert.ThrowsAsync<ArgumentException>(() => Stock(s => s.ReserveAsync(lines, default)));
+        await Assert.ThrowsAsync<ArgumentException>(() => Stock(s => s.LockAndReserveAsync(lines, default)));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.ReleaseAsync(lines, default); return 0; }));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.RecordSoldAsync(lines, DateTimeOffset.UtcNow, default); return 0; }));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.RevokeSoldAsync(lines, DateTimeOffset.UtcNow, default); return 0; }));
@@ -139,7 +139,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     {
         var product = await host.Services.NewProductAsync(stock: 10);
 
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Stock(s => s.ReserveAsync([new StockLine(product.Id, quantity)], default)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Stock(s => s.LockAndReserveAsync([new StockLine(product.Id, quantity)], default)));
         Assert.Equal(10, await host.Sql.StockAsync(product.Id));
     }
 
@@ -148,7 +148,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     {
         var onSale = await host.Services.NewProductAsync(stock: 5);
         var discontinued = await host.Services.NewProductAsync(stock: 1);
-        await Stock(s => s.ReserveAsync([new StockLine(onSale.Id, 4), new StockLine(discontinued.Id, 1)], default));
+        await Stock(s => s.LockAndReserveAsync([new StockLine(onSale.Id, 4), new StockLine(discontinued.Id, 1)], default));
         await host.SendAsync(new Features.UpdateProduct.UpdateProduct(discontinued.Id, Status: "DISCONTINUED"));
 
         await Stock(async s => { await s.ReleaseAsync([new StockLine(discontinued.Id, 1), new StockLine(onSale.Id, 4)], default); return 0; });
@@ -244,7 +244,7 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     }
 
     private async Task<AppException> ReserveFails(params StockLine[] lines) =>
-        await Assert.ThrowsAsync<AppException>(() => Stock(s => s.ReserveAsync(lines, default)));
+        await Assert.ThrowsAsync<AppException>(() => Stock(s => s.LockAndReserveAsync(lines, default)));
 
     private Task<T> Stock<T>(Func<IProductStock, Task<T>> work) =>
         host.InTransactionAsync(sp => work(sp.GetRequiredService<IProductStock>()));

@@ -80,7 +80,7 @@ public sealed class StockConcurrencyTests(ModuleHost host, ITestOutputHelper out
 
     private Task<IReadOnlyList<ProductSnapshot>> Reserve(params (long ProductId, int Quantity)[] lines) =>
         host.InTransactionAsync(sp => sp.GetRequiredService<IProductStock>()
-            .ReserveAsync(lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), default));
+            .LockAndReserveAsync(lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), default));
 
     private static async Task<string> Outcome(Func<Task<IReadOnlyList<ProductSnapshot>>> reserve)
     {

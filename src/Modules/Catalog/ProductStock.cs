@@ -84,7 +84,7 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
         return productIds.Count == 0 ? [] : await LockAsync(productIds.Distinct().ToArray(), ct);
     }
 
-    public async Task<IReadOnlyList<ProductSnapshot>> ReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct)
+    public async Task<IReadOnlyList<ProductSnapshot>> LockAndReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct)
     {
         var (ids, quantities) = Split(lines);
         if (ids.Length == 0)

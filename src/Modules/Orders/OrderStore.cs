@@ -4,7 +4,7 @@ using Dapper;
 
 namespace Commerce.Modules.Orders;
 
-/// <summary>The order statements several features share: lock, load, insert, change status.</summary>
+/// <summary>The statements on existing orders several features share: lock, load, change status (a new order: <see cref="NewOrder"/>).</summary>
 internal static class OrderStore
 {
     // Settable properties rather than a positional record: Dapper matches constructors by exact column type, and
@@ -40,20 +40,6 @@ internal static class OrderStore
         public DateTimeOffset? PaidAt { get; init; }
     }
 
-    internal sealed record NewOrder(
-        long MemberId,
-        string Status,
-        string Flow,
-        IReadOnlyList<OrderLineView> Lines,
-        long Subtotal,
-        long Discount,
-        long? OrderCouponId,
-        long OrderDiscount,
-        IReadOnlyList<long> CouponIds,
-        DateTimeOffset? PaymentDeadline,
-        DateTimeOffset Now,
-        DateTimeOffset? PaidAt);
-
     private const string Columns = """
         id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount, coupon_ids,
         payment_deadline, released_at, created_at, paid_at
@@ -79,24 +65,6 @@ internal static class OrderStore
     private const string LatestPaymentSql = """
         SELECT id, method, status, amount, failure_code, failure_reason, created_at, completed_at
         FROM orders.payments WHERE order_id = @OrderId ORDER BY created_at DESC LIMIT 1
-        """;
-
-    // The order and its lines in one statement (one round trip while the product rows are locked).
-    private const string InsertSql = """
-        WITH new_order AS (
-            INSERT INTO orders.orders (member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
-                                       coupon_ids, payment_deadline, created_at, updated_at, paid_at)
-            VALUES (@MemberId, @Status, @Flow, @Subtotal, @Discount, @Subtotal - @Discount, @OrderCouponId, @OrderDiscount,
-                    @CouponIds, @PaymentDeadline, @Now, @Now, @PaidAt)
-            RETURNING id
-        ), new_lines AS (
-            INSERT INTO orders.order_lines (order_id, product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
-            SELECT new_order.id, l.product_id, l.product_name, l.quantity, l.unit_price, l.discount, l.coupon_id, l.amount
-            FROM new_order,
-                 unnest(@ProductIds, @ProductNames, @Quantities, @UnitPrices, @LineDiscounts, @LineCouponIds, @Amounts)
-                     AS l(product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
-        )
-        SELECT id FROM new_order
         """;
 
     private const string SetStatusSql = """
@@ -137,49 +105,6 @@ internal static class OrderStore
     public static OrderView View(OrderRow order, IReadOnlyList<OrderLineView> lines, PaymentView? payment) => new(
         order.Id, order.MemberId, order.Status, order.Flow, lines, order.Subtotal, order.Discount, order.Total,
         order.OrderCouponId, order.OrderDiscount, order.CouponIds, order.PaymentDeadline, order.CreatedAt, order.PaidAt, payment);
-
-    public static async Task<OrderView> InsertAsync(DbSession session, NewOrder order, CancellationToken ct)
-    {
-        var id = await session.Connection.ExecuteScalarAsync<long>(session.Command(InsertSql, new
-        {
-            order.MemberId,
-            order.Status,
-            order.Flow,
-            order.Subtotal,
-            order.Discount,
-            order.OrderCouponId,
-            order.OrderDiscount,
-            CouponIds = order.CouponIds.ToArray(),
-            order.PaymentDeadline,
-            order.Now,
-            order.PaidAt,
-            ProductIds = order.Lines.Select(l => l.ProductId).ToArray(),
-            ProductNames = order.Lines.Select(l => l.ProductName).ToArray(),
-            Quantities = order.Lines.Select(l => l.Quantity).ToArray(),
-            UnitPrices = order.Lines.Select(l => l.UnitPrice).ToArray(),
-            LineDiscounts = order.Lines.Select(l => l.Discount).ToArray(),
-            LineCouponIds = order.Lines.Select(l => l.CouponId).ToArray(),
-            Amounts = order.Lines.Select(l => l.Amount).ToArray(),
-        }, ct));
-
-        var row = new OrderRow
-        {
-            Id = id,
-            MemberId = order.MemberId,
-            Status = order.Status,
-            Flow = order.Flow,
-            Subtotal = order.Subtotal,
-            Discount = order.Discount,
-            Total = order.Subtotal - order.Discount,
-            OrderCouponId = order.OrderCouponId,
-            OrderDiscount = order.OrderDiscount,
-            CouponIds = order.CouponIds.ToArray(),
-            PaymentDeadline = order.PaymentDeadline,
-            CreatedAt = order.Now,
-            PaidAt = order.PaidAt,
-        };
-        return View(row, order.Lines, null);
-    }
 
     public static async Task<OrderRow> SetStatusAsync(DbSession session, OrderRow order, string status, DateTimeOffset now, CancellationToken ct, DateTimeOffset? paidAt = null)
     {

@@ -8,20 +8,24 @@ namespace Commerce.Modules.Catalog.Contracts;
 /// </summary>
 public interface IProductStock
 {
-    /// <summary>Locks the products and returns their status, price and stock. Ids that do not exist are absent from the result.</summary>
+    /// <summary>Locks the product rows (FOR UPDATE, ascending id) and returns their status, price and stock. Ids that do not exist are absent from the result.</summary>
     Task<IReadOnlyList<ProductSnapshot>> LockAsync(IReadOnlyCollection<long> productIds, CancellationToken ct);
 
     /// <summary>
-    /// Locks the products, checks each exists (404 PRODUCT_NOT_FOUND), is ON_SALE (409 PRODUCT_DISCONTINUED)
-    /// and has the stock (409 OUT_OF_STOCK), then takes the quantities off the stock. Returns the products
-    /// after the reservation (price and name at this moment, remaining stock). On any error nothing changed.
+    /// Locks the product rows (FOR UPDATE, ascending id), checks each exists (404 PRODUCT_NOT_FOUND), is ON_SALE
+    /// (409 PRODUCT_DISCONTINUED) and has the stock (409 OUT_OF_STOCK), then takes the quantities off the stock,
+    /// all in one statement. Returns the products after the reservation (price and name under the lock, remaining
+    /// stock). On any error nothing changed; the locks stay until the caller's transaction ends.
     /// </summary>
-    Task<IReadOnlyList<ProductSnapshot>> ReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
+    Task<IReadOnlyList<ProductSnapshot>> LockAndReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
 
-    /// <summary>Puts reserved quantities back on the stock (compensation). Works on discontinued products too.</summary>
+    /// <summary>Locks the product rows (FOR UPDATE, ascending id) and puts reserved quantities back on the stock (compensation). Works on discontinued products too.</summary>
     Task ReleaseAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
 
-    /// <summary>Adds the units of a paid order to the popular-products figures of <paramref name="paidAt"/>'s day.</summary>
+    /// <summary>
+    /// Locks the product rows (FOR UPDATE, ascending id; nothing new for a caller that already holds them) and adds the
+    /// units of a paid order to the popular-products figures of <paramref name="paidAt"/>'s day.
+    /// </summary>
     Task RecordSoldAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct);
 
     /// <summary>Takes the units of a refunded order back out of the figures of the day it was paid.</summary>

@@ -9,12 +9,16 @@ namespace Commerce.Modules.Coupons.Contracts;
 public interface ICouponRedemption
 {
     /// <summary>
-    /// Locks the member's issued coupons with these ids and returns them. Ids that do not exist or belong to
-    /// another member are absent from the result (the caller reports them as COUPON_NOT_USABLE).
+    /// Locks the member's issued-coupon rows with these ids (FOR UPDATE, ascending id; not their campaigns) and returns
+    /// them. Ids that do not exist or belong to another member are absent from the result (the caller reports them as
+    /// COUPON_NOT_USABLE). No round trip for an empty list.
     /// </summary>
     Task<IReadOnlyList<IssuedCoupon>> LockAsync(long memberId, IReadOnlyCollection<long> issuedCouponIds, CancellationToken ct);
 
-    /// <summary>Locks and returns every coupon of the member that is AVAILABLE and not expired at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Locks the member's issued-coupon rows that are AVAILABLE and not expired at <paramref name="now"/> (FOR UPDATE,
+    /// ascending id; not their campaigns) and returns them.
+    /// </summary>
     Task<IReadOnlyList<IssuedCoupon>> LockUsableAsync(long memberId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
@@ -28,7 +32,10 @@ public interface ICouponRedemption
     /// <summary>The combination of <paramref name="candidates"/> with the largest total discount (none when nothing applies).</summary>
     Discount ChooseBest(IReadOnlyList<BasketLine> lines, IReadOnlyList<IssuedCoupon> candidates, DateTimeOffset now);
 
-    /// <summary>Marks the coupons USED by the order. They must be locked and AVAILABLE.</summary>
+    /// <summary>
+    /// Marks the coupons USED by the order: writes rows the caller already locked with <see cref="LockAsync"/> or
+    /// <see cref="LockUsableAsync"/>, so it takes no new lock. They must be AVAILABLE and unexpired (422 COUPON_NOT_USABLE otherwise).
+    /// </summary>
     Task MarkUsedAsync(IReadOnlyCollection<long> issuedCouponIds, long orderId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Gives the order's coupons back (USED by this order → AVAILABLE). Idempotent; expiry still applies when read.</summary>

@@ -6,7 +6,10 @@ namespace Commerce.Modules.Points.Contracts;
 /// </summary>
 public interface IPointWallet
 {
-    /// <summary>Takes <paramref name="amount"/> (ledger USE). 409 INSUFFICIENT_POINTS, with nothing written, when the balance is short.</summary>
+    /// <summary>
+    /// Locks the member's wallet row (FOR UPDATE) and takes <paramref name="amount"/> (ledger USE), in one statement.
+    /// 409 INSUFFICIENT_POINTS, with nothing written, when the balance is short.
+    /// </summary>
     Task<WalletChange> DeductAsync(long memberId, long amount, string reference, CancellationToken ct);
 
     /// <summary>Gives <paramref name="amount"/> back (ledger REFUND). Refunds may take the balance past the charge limit.</summary>

@@ -26,7 +26,7 @@ public sealed record OrderQuote(
 
 internal sealed class QuoteOrderValidator : AbstractValidator<QuoteOrder>
 {
-    public QuoteOrderValidator() => OrderPricing.BasketRules(this, q => q.Items, q => q.CouponIds);
+    public QuoteOrderValidator() => NewOrder.BasketRules(this, q => q.Items, q => q.CouponIds);
 }
 
 internal sealed class QuoteOrderHandler(ICouponReader coupons, ICouponRedemption discounts, IProductReader products, TimeProvider clock)
@@ -35,41 +35,23 @@ internal sealed class QuoteOrderHandler(ICouponReader coupons, ICouponRedemption
     public async Task<OrderQuote> Handle(QuoteOrder query, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var lines = OrderPricing.Merge(query.Items);
+        var lines = NewOrder.Merge(query.Items);
 
         // 1. The member's coupons: the named ones (each must be theirs), or every usable one to choose the best from.
-        IReadOnlyList<IssuedCoupon> candidates;
-        if (query.CouponIds is null)
-        {
-            candidates = await coupons.ReadUsableAsync(query.MemberId, now, ct);
-        }
-        else
-        {
-            var wanted = query.CouponIds.Distinct().Order().ToList();
-            candidates = await coupons.ReadAsync(query.MemberId, wanted, ct);
-            var unknown = wanted.Except(candidates.Select(c => c.Id)).FirstOrDefault();
-            if (unknown != 0)
-            {
-                throw AppException.Unprocessable(CouponErrors.CouponNotUsable, $"Coupon {unknown} is not one of your coupons.").With("couponId", unknown);
-            }
-        }
+        var named = NewOrder.Named(query.CouponIds);
+        var candidates = named is null
+            ? await coupons.ReadUsableAsync(query.MemberId, now, ct)
+            : NewOrder.AllFound(named, await coupons.ReadAsync(query.MemberId, named, ct));
 
         // 2. The products as a checkout would find them: exist, on sale, enough stock (the same refusals, nothing taken).
-        var found = (await products.ReadAsync(lines.Select(l => l.ProductId).ToList(), ct)).ToDictionary(p => p.Id);
-        Check(lines, found);
-        var basket = lines.Select(l => new BasketLine(l.ProductId, l.Quantity, found[l.ProductId].Price)).ToList();
+        var read = await products.ReadAsync(lines.Select(l => l.ProductId).ToList(), ct);
+        Check(lines, read.ToDictionary(p => p.Id));
 
         // 3. The discounts exactly as an order chooses them.
-        var discount = query.CouponIds is null ? discounts.ChooseBest(basket, candidates, now) : discounts.Apply(basket, candidates, now);
-        var lineDiscounts = discount.Lines.ToDictionary(l => l.ProductId);
-        var priced = basket.Select(b =>
-        {
-            var lineDiscount = lineDiscounts.GetValueOrDefault(b.ProductId);
-            var amount = lineDiscount?.Amount ?? 0;
-            return new OrderLineView(b.ProductId, found[b.ProductId].Name, b.Quantity, b.UnitPrice, amount, lineDiscount?.CouponId, b.Amount - amount);
-        }).ToList();
-        var subtotal = basket.Sum(b => b.Amount);
-        return new OrderQuote(priced, subtotal, discount.Total, discount.OrderCouponId, discount.OrderDiscount, discount.AppliedCouponIds, subtotal - discount.Total);
+        var priced = NewOrder.Price(discounts, lines, read, candidates, chooseBest: named is null, now);
+        var discount = priced.Discount;
+        return new OrderQuote(priced.Lines, priced.Subtotal, discount.Total, discount.OrderCouponId, discount.OrderDiscount, discount.AppliedCouponIds,
+            priced.Subtotal - discount.Total);
     }
 
     /// <summary>The reservation's refusals, in its order: missing, then discontinued, then short.</summary>

@@ -1,0 +1,162 @@
+using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Errors;
+using Commerce.Modules.Catalog.Contracts;
+using Commerce.Modules.Coupons.Contracts;
+using Dapper;
+using FluentValidation;
+
+namespace Commerce.Modules.Orders;
+
+/// <summary>
+/// The steps PlaceOrder and Checkout share, one copy each (QuoteOrder uses the pure ones): the basket's shape rules,
+/// merging and pricing its lines, and the one INSERT of a new order with its lines. Nothing here takes a lock: each
+/// slice takes its own, in the global lock order, where its file says.
+/// </summary>
+internal static class NewOrder
+{
+    public const int MaxLines = 50;
+    public const int MaxQuantity = 100;
+    public const int MaxCoupons = 10;
+
+    internal sealed record Priced(IReadOnlyList<OrderLineView> Lines, long Subtotal, Discount Discount);
+
+    /// <summary>Shape rules of a basket, shared by the PlaceOrder, Checkout and QuoteOrder validators.</summary>
+    public static void BasketRules<T>(AbstractValidator<T> validator, Func<T, IReadOnlyList<OrderItem>> items, Func<T, IReadOnlyList<long>?> couponIds)
+    {
+        validator.RuleFor(c => items(c)).NotEmpty().Must(i => i.Count <= MaxLines)
+            .WithMessage($"An order has 1 to {MaxLines} lines.").OverridePropertyName("items");
+        // JSON binding enforces nullability on members but not on list elements: "items": [null] arrives as a null line.
+        validator.RuleForEach(c => items(c)).NotNull().WithMessage("An order line must not be null.").ChildRules(item =>
+        {
+            item.RuleFor(i => i.ProductId).GreaterThan(0);
+            item.RuleFor(i => i.Quantity).InclusiveBetween(1, MaxQuantity);
+        }).OverridePropertyName("items");
+        validator.RuleFor(c => items(c))
+            .Must(i => i.GroupBy(x => x.ProductId).All(g => g.Sum(x => (long)x.Quantity) <= MaxQuantity))
+            .WithMessage($"Lines of the same product are merged, and the merged quantity must be at most {MaxQuantity}.")
+            .OverridePropertyName("items")
+            .When(c => items(c) is { Count: > 0 } lines && lines.All(line => line is not null));
+        validator.RuleFor(c => couponIds(c)).Must(ids => ids!.Count <= MaxCoupons && ids.All(id => id > 0))
+            .WithMessage($"At most {MaxCoupons} positive coupon ids.")
+            .OverridePropertyName("couponIds")
+            .When(c => couponIds(c) is not null);
+    }
+
+    /// <summary>The same product twice becomes one line with the summed quantity; lines come out in product id order.</summary>
+    public static IReadOnlyList<StockLine> Merge(IEnumerable<OrderItem> items) =>
+        items.GroupBy(i => i.ProductId).Select(g => new StockLine(g.Key, g.Sum(i => i.Quantity))).OrderBy(l => l.ProductId).ToList();
+
+    /// <summary>
+    /// The coupons the member named, each once, ascending (the order in which one that is not theirs is reported);
+    /// null when they named none, which asks for the best of their usable coupons.
+    /// </summary>
+    public static IReadOnlyList<long>? Named(IReadOnlyList<long>? couponIds) => couponIds?.Distinct().Order().ToList();
+
+    /// <summary>The named coupons as found; 422 COUPON_NOT_USABLE for the first named id that is not one of the member's.</summary>
+    public static IReadOnlyList<IssuedCoupon> AllFound(IReadOnlyList<long> named, IReadOnlyList<IssuedCoupon> found)
+    {
+        var unknown = named.Except(found.Select(c => c.Id)).FirstOrDefault();
+        return unknown == 0
+            ? found
+            : throw AppException.Unprocessable(CouponErrors.CouponNotUsable, $"Coupon {unknown} is not one of your coupons.").With("couponId", unknown);
+    }
+
+    /// <summary>
+    /// The lines at the products' prices with the coupons applied: product coupons on their lines, then at most one
+    /// order coupon on what is left; the best combination of <paramref name="candidates"/> when
+    /// <paramref name="chooseBest"/>, else exactly those (422 COUPON_NOT_USABLE). Pure: no database.
+    /// </summary>
+    public static Priced Price(
+        ICouponRedemption coupons,
+        IReadOnlyList<StockLine> lines,
+        IReadOnlyList<ProductSnapshot> products,
+        IReadOnlyList<IssuedCoupon> candidates,
+        bool chooseBest,
+        DateTimeOffset now)
+    {
+        var byId = products.ToDictionary(p => p.Id);
+        var basket = lines.Select(l => new BasketLine(l.ProductId, l.Quantity, byId[l.ProductId].Price)).ToList();
+        var discount = chooseBest ? coupons.ChooseBest(basket, candidates, now) : coupons.Apply(basket, candidates, now);
+        var lineDiscounts = discount.Lines.ToDictionary(l => l.ProductId);
+        var priced = basket.Select(b =>
+        {
+            var lineDiscount = lineDiscounts.GetValueOrDefault(b.ProductId);
+            var amount = lineDiscount?.Amount ?? 0;
+            return new OrderLineView(b.ProductId, byId[b.ProductId].Name, b.Quantity, b.UnitPrice, amount, lineDiscount?.CouponId, b.Amount - amount);
+        }).ToList();
+        return new Priced(priced, basket.Sum(b => b.Amount), discount);
+    }
+
+    // The order and its lines in one statement (one round trip while the product rows are locked). New rows: nothing
+    // else can hold them, so this takes no lock another command could wait on.
+    private const string InsertSql = """
+        WITH new_order AS (
+            INSERT INTO orders.orders (member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
+                                       coupon_ids, payment_deadline, created_at, updated_at, paid_at)
+            VALUES (@MemberId, @Status, @Flow, @Subtotal, @Discount, @Subtotal - @Discount, @OrderCouponId, @OrderDiscount,
+                    @CouponIds, @PaymentDeadline, @Now, @Now, @PaidAt)
+            RETURNING id
+        ), new_lines AS (
+            INSERT INTO orders.order_lines (order_id, product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
+            SELECT new_order.id, l.product_id, l.product_name, l.quantity, l.unit_price, l.discount, l.coupon_id, l.amount
+            FROM new_order,
+                 unnest(@ProductIds, @ProductNames, @Quantities, @UnitPrices, @LineDiscounts, @LineCouponIds, @Amounts)
+                     AS l(product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
+        )
+        SELECT id FROM new_order
+        """;
+
+    /// <summary>Inserts the priced order and its lines (see <see cref="InsertSql"/>) and returns it as the API shows it, without a payment.</summary>
+    public static async Task<OrderView> InsertAsync(
+        DbSession session,
+        long memberId,
+        string status,
+        string flow,
+        Priced priced,
+        DateTimeOffset? paymentDeadline,
+        DateTimeOffset now,
+        DateTimeOffset? paidAt,
+        CancellationToken ct)
+    {
+        var (lines, discount) = (priced.Lines, priced.Discount);
+        var id = await session.Connection.ExecuteScalarAsync<long>(session.Command(InsertSql, new
+        {
+            MemberId = memberId,
+            Status = status,
+            Flow = flow,
+            priced.Subtotal,
+            Discount = discount.Total,
+            discount.OrderCouponId,
+            discount.OrderDiscount,
+            CouponIds = discount.AppliedCouponIds.ToArray(),
+            PaymentDeadline = paymentDeadline,
+            Now = now,
+            PaidAt = paidAt,
+            ProductIds = lines.Select(l => l.ProductId).ToArray(),
+            ProductNames = lines.Select(l => l.ProductName).ToArray(),
+            Quantities = lines.Select(l => l.Quantity).ToArray(),
+            UnitPrices = lines.Select(l => l.UnitPrice).ToArray(),
+            LineDiscounts = lines.Select(l => l.Discount).ToArray(),
+            LineCouponIds = lines.Select(l => l.CouponId).ToArray(),
+            Amounts = lines.Select(l => l.Amount).ToArray(),
+        }, ct));
+
+        var row = new OrderStore.OrderRow
+        {
+            Id = id,
+            MemberId = memberId,
+            Status = status,
+            Flow = flow,
+            Subtotal = priced.Subtotal,
+            Discount = discount.Total,
+            Total = priced.Subtotal - discount.Total,
+            OrderCouponId = discount.OrderCouponId,
+            OrderDiscount = discount.OrderDiscount,
+            CouponIds = discount.AppliedCouponIds.ToArray(),
+            PaymentDeadline = paymentDeadline,
+            CreatedAt = now,
+            PaidAt = paidAt,
+        };
+        return OrderStore.View(row, lines, null);
+    }
+}
