@@ -11,7 +11,7 @@ internal static class CartErrors
     public const string CartEmpty = "CART_EMPTY";
 }
 
-/// <summary>The limits of an order (OrderPricing): a cart holds what one order may.</summary>
+/// <summary>The limits of an order (Orders' NewOrder, internal to its module): a cart holds what one order may.</summary>
 internal static class CartLimits
 {
     public const int MaxLines = 50;
