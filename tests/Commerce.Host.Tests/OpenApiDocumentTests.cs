@@ -41,7 +41,7 @@ public sealed class OpenApiDocumentTests(CommerceApp app) : IClassFixture<Commer
             .ToHashSet();
         // Every constant of the classes that hold error codes, whatever their visibility.
         var raised = Assemblies.Select(Assembly.Load).SelectMany(a => a.GetTypes())
-            .Where(t => t.Name.EndsWith("Errors", StringComparison.Ordinal) || t.Name is "ErrorCodes" or "CatalogCodes")
+            .Where(t => t.Name.EndsWith("Errors", StringComparison.Ordinal) || t.Name is "ErrorCodes")
             .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
             .Where(f => f is { IsLiteral: true } && f.FieldType == typeof(string))
             .Select(f => (string)f.GetRawConstantValue()!)

@@ -28,8 +28,3 @@ internal static class CatalogLimits
     public const int MaxPopularDays = 30;
     public const int MaxPopularLimit = 50;
 }
-
-internal static class CatalogCodes
-{
-    public const string StockLimitExceeded = "STOCK_LIMIT_EXCEEDED";
-}

@@ -1,6 +1,3 @@
-using Commerce.BuildingBlocks.Errors;
-using Commerce.Modules.Coupons.Contracts;
-
 namespace Commerce.Modules.Coupons;
 
 /// <summary><c>Commerce:Coupons</c>.</summary>
@@ -14,12 +11,4 @@ public sealed class CouponsOptions
     /// instance is seen here at most this long after it committed. Zero turns the short-circuit off.
     /// </summary>
     public TimeSpan SoldOutMemory { get; set; } = TimeSpan.FromSeconds(1);
-}
-
-internal static class CampaignErrors
-{
-    public const string QuantityBelowIssued = "QUANTITY_BELOW_ISSUED";
-
-    public static AppException NotFound(long campaignId) =>
-        AppException.NotFound(CouponErrors.CampaignNotFound, "There is no coupon campaign with this id.").With("campaignId", campaignId);
 }

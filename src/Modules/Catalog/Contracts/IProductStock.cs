@@ -40,6 +40,7 @@ public static class CatalogErrors
 {
     public const string ProductNotFound = "PRODUCT_NOT_FOUND";
     public const string ProductDiscontinued = "PRODUCT_DISCONTINUED";
+    public const string StockLimitExceeded = "STOCK_LIMIT_EXCEEDED";
     public const string OutOfStock = "OUT_OF_STOCK";
 }
 

@@ -1,3 +1,5 @@
+using Commerce.BuildingBlocks.Errors;
+
 namespace Commerce.Modules.Coupons.Contracts;
 
 /// <summary>
@@ -82,6 +84,10 @@ public static class CouponErrors
     public const string CouponAlreadyIssued = "COUPON_ALREADY_ISSUED";
     public const string CouponNotIssuable = "COUPON_NOT_ISSUABLE";
     public const string CampaignNotFound = "CAMPAIGN_NOT_FOUND";
+    public const string QuantityBelowIssued = "QUANTITY_BELOW_ISSUED";
+
+    internal static AppException CampaignNotFoundFor(long campaignId) =>
+        AppException.NotFound(CampaignNotFound, "There is no coupon campaign with this id.").With("campaignId", campaignId);
 }
 
 public static class CouponTerms

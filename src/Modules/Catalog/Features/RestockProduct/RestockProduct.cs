@@ -1,6 +1,7 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
+using Commerce.Modules.Catalog.Contracts;
 using Dapper;
 using FluentValidation;
 using MediatR;
@@ -44,7 +45,7 @@ internal sealed class RestockProductHandler(DbSession session, TimeProvider cloc
         // 2. Nothing changed: say why.
         var stock = await session.Connection.QuerySingleOrDefaultAsync<int?>(session.Command(StockSql, new { command.ProductId }, ct))
             ?? throw Products.NotFound(command.ProductId);
-        throw AppException.Conflict(CatalogCodes.StockLimitExceeded,
+        throw AppException.Conflict(CatalogErrors.StockLimitExceeded,
                 $"Adding {command.Quantity} to the stock of {stock} would pass the limit of {CatalogLimits.MaxStock}.")
             .With("productId", command.ProductId).With("stock", stock).With("maxStock", CatalogLimits.MaxStock);
     }

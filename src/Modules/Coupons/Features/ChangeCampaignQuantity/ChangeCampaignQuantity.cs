@@ -1,6 +1,7 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
+using Commerce.Modules.Coupons.Contracts;
 using Commerce.Modules.Coupons.Features.CreateCampaign;
 using Dapper;
 using FluentValidation;
@@ -43,8 +44,8 @@ internal sealed class ChangeCampaignQuantityHandler(DbSession session, SoldOutCa
         {
             // 2. Tell a missing campaign from a quantity that is too low.
             var issued = await session.Connection.QuerySingleOrDefaultAsync<int?>(session.Command(IssuedSql, command, ct))
-                ?? throw CampaignErrors.NotFound(command.CampaignId);
-            throw AppException.Conflict(CampaignErrors.QuantityBelowIssued,
+                ?? throw CouponErrors.CampaignNotFoundFor(command.CampaignId);
+            throw AppException.Conflict(CouponErrors.QuantityBelowIssued,
                     $"This campaign already issued {issued} coupons; its total quantity cannot go below that.")
                 .With("campaignId", command.CampaignId).With("issuedCount", issued);
         }

@@ -1,5 +1,6 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Mediation;
+using Commerce.Modules.Coupons.Contracts;
 using Dapper;
 using MediatR;
 
@@ -13,5 +14,5 @@ internal sealed class GetCampaignHandler(DbSession session) : IRequestHandler<Ge
 
     public async Task<CampaignResponse> Handle(GetCampaign query, CancellationToken ct) =>
         await session.Connection.QuerySingleOrDefaultAsync<CampaignResponse>(session.Command(Sql, query, ct))
-        ?? throw CampaignErrors.NotFound(query.CampaignId);
+        ?? throw CouponErrors.CampaignNotFoundFor(query.CampaignId);
 }

@@ -96,7 +96,7 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
             StatementTimeout = ((long)settings.StatementTimeout.TotalMilliseconds).ToString(),
         }, ct));
         await results.ReadAsync();
-        var outcome = await results.ReadSingleOrDefaultAsync<Outcome>() ?? throw CampaignErrors.NotFound(command.CampaignId);
+        var outcome = await results.ReadSingleOrDefaultAsync<Outcome>() ?? throw CouponErrors.CampaignNotFoundFor(command.CampaignId);
 
         // 3. Refusals, the campaign's state before the member's: closed, sold out, then already issued (seen before
         //    locking, or a concurrent claim of the same member that committed first).
