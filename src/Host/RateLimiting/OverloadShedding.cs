@@ -132,11 +132,12 @@ internal sealed class OverloadShedding(RequestDelegate next, OverloadGate gate, 
 /// The instance's two concurrency limiters (a singleton, so the container disposes them). Unset limits follow what the
 /// instance can serve:
 /// <list type="bullet">
-/// <item>writes: twice the request pool (16 with the default pool of 8). A write holds a pooled connection for its
-/// whole transaction, so about one write per connection can make progress; the second keeps each connection busy
-/// while another write authenticates, parses or sends its answer. Beyond that a write would only wait in the pool's
-/// own queue, unbounded in time by this limiter and ahead of the reads that need a connection for one short query
-/// (the old shared limit of 32 let 24 writes queue there).</item>
+/// <item>writes: four times the request pool (32 with the default pool of 8). A write holds a pooled connection for
+/// its transaction, and more writes would only queue for the pool, ahead of the reads that need one for a short query;
+/// but a payment also waits for the gateway holding no connection at all, and others authenticate, hash a password or
+/// send their answer meanwhile. Twice the pool was measured too: reads beside a write overload fared no better within
+/// the noise, and a slow gateway then held every write slot with 16 payments (the crash test's 30 in-flight payments
+/// no longer all reached the gateway).</item>
 /// <item>reads: 32 per core (64 on two cores). A read spends most of its time on the CPU (routing, JSON, Kestrel) and
 /// holds a connection for one short query, or none when cached: the pool serves tens of thousands of such queries a
 /// second, the cores a few thousand reads, so the cores are the limit. 32 per core keeps them busy while reads wait on
@@ -149,7 +150,7 @@ internal sealed class OverloadGate : IDisposable
     {
         var pool = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxPoolSize;
         Reads = Limiter(options.Value.Reads, 32 * Environment.ProcessorCount);
-        Writes = Limiter(options.Value.Writes, 2 * pool);
+        Writes = Limiter(options.Value.Writes, 4 * pool);
     }
 
     public ConcurrencyLimiter Reads { get; }
