@@ -5,6 +5,9 @@ namespace Commerce.Bench;
 
 internal sealed partial class Bench
 {
+    /// <summary>Charges by the harness's HTTP members (pgbench's wallets are far above).</summary>
+    private const string ChargesSql = "SELECT count(*) FROM points.ledger WHERE type = 'CHARGE' AND reference IS NULL AND member_id < 1000000000";
+
     private static readonly ResourceUse NotSplit = new(double.NaN, double.NaN, double.NaN, double.NaN);
 
     /// <summary>A request the host shed (closed loops with hundreds of clients exceed what it admits at once).</summary>
@@ -184,7 +187,6 @@ internal sealed partial class Bench
     {
         var count = _members.Count;
         var clients = Math.Min(100, count);
-        const string ChargesSql = "SELECT count(*) FROM points.ledger WHERE type = 'CHARGE' AND reference IS NULL AND member_id < 1000000000";
         var before = await ScalarAsync<long>(ChargesSql);
 
         using var api = new Api(host.BaseAddress, clients);
@@ -253,7 +255,7 @@ internal sealed partial class Bench
 
         foreach (var (name, rateOf, expected, operation) in runs)
         {
-            if (_closedLoopRates.GetValueOrDefault(rateOf) is not (> 0 and var sustained))
+            if (Sustained(rateOf) is not (> 0 and var sustained))
             {
                 _notes.Add($"Open loop '{name}' skipped: no error-free closed-loop rate in this run.");
                 continue;
@@ -281,13 +283,12 @@ internal sealed partial class Bench
     /// </summary>
     private async Task OverloadAsync()
     {
-        if (_closedLoopRates.GetValueOrDefault("charge") is not (> 0 and var sustained))
+        if (Sustained("charge") is not (> 0 and var sustained))
         {
             _notes.Add("Overload skipped: no error-free closed-loop charge rate in this run.");
             return;
         }
 
-        const string ChargesSql = "SELECT count(*) FROM points.ledger WHERE type = 'CHARGE' AND reference IS NULL AND member_id < 1000000000";
         using var api = new Api(host.BaseAddress, 4_000);
         var perSecond = 1.5 * sustained;
         Progress($"Overload: charge points at {perSecond:0}/s for {options.OpenLoopSeconds} s");
@@ -316,6 +317,52 @@ internal sealed partial class Bench
         _rows.Add(ApiRow($"overload: the next second, at {0.5 * sustained:0}/s", PeakInFlight(recovery), recovery, NotSplit, ["200"],
             Invariant.Check(served == recovery.Count, $"{served} of {recovery.Count} served")));
     }
+
+    /// <summary>
+    /// Reads beside a write overload: charge points at 150 % of the charge rate and the product page at 70 % of its rate,
+    /// both open loop, at once. The writes beyond what the host admits are refused; the reads, admitted apart, are all
+    /// served.
+    /// </summary>
+    private async Task MixedAsync()
+    {
+        if (Sustained("charge") is not (> 0 and var charges) || Sustained("product page") is not (> 0 and var reads))
+        {
+            _notes.Add("Mixed skipped: needs the charge and product page rates (closed loops or --rate).");
+            return;
+        }
+
+        using var api = new Api(host.BaseAddress, 4_000);
+        var (writeRate, readRate) = (1.5 * charges, 0.7 * reads);
+        Progress($"Mixed: charge points at {writeRate:0}/s and the product page at {readRate:0}/s for {options.OpenLoopSeconds} s");
+        await api.OpenConnectionsAsync(64);
+        await ExecuteAsync("CHECKPOINT");
+        var before = await ScalarAsync<long>(ChargesSql);
+        var window = new ResourceWindow(host.Pid, host.PostmasterPid, rss);
+        window.Start();
+        var duration = TimeSpan.FromSeconds(options.OpenLoopSeconds);
+        var writing = Load.OpenLoopAsync(writeRate, duration, async i =>
+            (await api.SendAsync(HttpMethod.Post, "/api/me/points/charge", _members[i % _members.Count].Token, ChargeBody, $"mixed-charge-{i}")).Outcome);
+        var reading = Load.OpenLoopAsync(readRate, duration, async i =>
+            (await api.GetAsync($"/api/products/{_spreadProducts[i % _spreadProducts.Length]}")).Outcome);
+        var (writes, readLoad) = (await writing, await reading);
+        var use = window.Stop() with { OutboxBacklog = await OutboxBacklogAsync() };
+
+        var served = readLoad.OutcomeCounts().GetValueOrDefault("200");
+        var title = $"mixed: product page at {readRate:0}/s (70 % of {reads:0}/s) beside charge points at {writeRate:0}/s (150 % of {charges:0}/s)";
+        _rows.Add(ApiRow($"{title}, reads", PeakInFlight(readLoad), readLoad, use, ["200"],
+            Invariant.Check(served == readLoad.Count, $"{served} of {readLoad.Count} reads served")));
+        HashSet<string> expected = ["200", "503 OVERLOADED"];
+        var admitted = writes.OutcomeCounts().GetValueOrDefault("200");
+        var refused = writes.OutcomeCounts().GetValueOrDefault("503 OVERLOADED");
+        var entries = await ScalarAsync<long>(ChargesSql) - before;
+        var writeInvariant = Invariant.Check(entries == admitted && admitted + refused == writes.Count,
+            $"ledger entries {entries} = admitted {admitted}; admitted + refused {refused} = {writes.Count}");
+        _rows.Add(ApiRow($"{title}, writes admitted", PeakInFlight(writes), writes, NotSplit, expected, writeInvariant, i => writes.Outcomes[i] == "200", writes.Seconds));
+        _rows.Add(ApiRow($"{title}, writes refused", PeakInFlight(writes), writes, NotSplit, expected, writeInvariant, i => writes.Outcomes[i] == "503 OVERLOADED", writes.Seconds));
+    }
+
+    /// <summary>The rate a scenario's open-loop runs take their percentage of: <c>--rate</c>, or what its closed loop sustained.</summary>
+    private double Sustained(string name) => options.Rates.TryGetValue(name, out var fixedRate) ? fixedRate : _closedLoopRates.GetValueOrDefault(name);
 
     /// <summary>The most requests in flight at once during an open-loop run (its "clients").</summary>
     private static int PeakInFlight(LoadResult load)

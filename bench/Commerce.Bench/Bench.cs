@@ -86,6 +86,11 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
             await OverloadAsync();
         }
 
+        if (options.Runs("mixed"))
+        {
+            await MixedAsync();
+        }
+
         await FinalChecksAsync();
     }
 

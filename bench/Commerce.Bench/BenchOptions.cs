@@ -4,10 +4,12 @@ namespace Commerce.Bench;
 
 /// <summary>
 /// Command line: <c>--scale 0.1</c> shrinks every count (harness development; the figures that count are at 1),
-/// <c>--only coupon,hot,spread,pay,charge,reads,open,overload</c> runs a subset, <c>--pgbench-seconds N</c>,
+/// <c>--only coupon,hot,spread,pay,charge,reads,open,overload,mixed</c> runs a subset, <c>--pgbench-seconds N</c>,
 /// <c>--open-loop-seconds N</c>, <c>--no-pgbench</c> and <c>--host-dll path</c> (tuning experiments: another build of the
 /// host), <c>--set Key=Value</c> (repeatable) adds an environment variable to the host (e.g. <c>--set DOTNET_gcServer=0</c>),
-/// <c>--label text</c> names the results file.
+/// <c>--label text</c> names the results file, <c>--rate "name=perSecond"</c> (repeatable; <c>charge</c>, <c>spread</c>,
+/// <c>product page</c>) fixes the rate the open-loop, overload and mixed runs take their percentages of, instead of the
+/// closed loop's: paired runs of two hosts then offer both the same load.
 /// </summary>
 internal sealed record BenchOptions(
     string RepositoryRoot,
@@ -18,9 +20,10 @@ internal sealed record BenchOptions(
     IReadOnlyDictionary<string, string> HostSettings,
     string Label,
     bool SkipPgbench,
-    string? OtherHostDll)
+    string? OtherHostDll,
+    IReadOnlyDictionary<string, double> Rates)
 {
-    public static readonly string[] Scenarios = ["coupon", "hot", "spread", "pay", "charge", "reads", "open", "overload"];
+    public static readonly string[] Scenarios = ["coupon", "hot", "spread", "pay", "charge", "reads", "open", "overload", "mixed"];
 
     public string HostDll => OtherHostDll ?? Path.Combine(RepositoryRoot, "src", "Host", "bin", "Release", "net10.0", "Commerce.Host.dll");
 
@@ -41,6 +44,7 @@ internal sealed record BenchOptions(
         var label = "run";
         var skipPgbench = false;
         string? hostDll = null;
+        var rates = new Dictionary<string, double>();
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -73,6 +77,10 @@ internal sealed record BenchOptions(
                 case "--host-dll":
                     hostDll = Path.GetFullPath(Next());
                     break;
+                case "--rate":
+                    var rate = Next().Split('=', 2);
+                    rates[rate[0].Trim()] = rate.Length == 2 ? double.Parse(rate[1], CultureInfo.InvariantCulture) : throw new ArgumentException("--rate takes name=perSecond.");
+                    break;
                 case "--label":
                     label = Next();
                     break;
@@ -96,6 +104,7 @@ internal sealed record BenchOptions(
             settings,
             label,
             skipPgbench,
-            hostDll);
+            hostDll,
+            rates);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Commerce.Host.RateLimiting;
 using Commerce.Testing;
@@ -93,15 +94,17 @@ public sealed class ContentionTests(StarvedPoolApp app) : IClassFixture<StarvedP
     }
 }
 
-/// <summary>A host that runs one request at a time and queues none.</summary>
+/// <summary>A host that runs one read and one write at a time and queues none.</summary>
 public sealed class OneAtATimeApp : StarvedPoolApp
 {
     protected override int ConnectTimeoutSeconds => 10;
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
-        ["Commerce:Overload:MaxConcurrentRequests"] = "1",
-        ["Commerce:Overload:QueueLimit"] = "0",
+        ["Commerce:Overload:Reads:MaxConcurrentRequests"] = "1",
+        ["Commerce:Overload:Reads:QueueLimit"] = "0",
+        ["Commerce:Overload:Writes:MaxConcurrentRequests"] = "1",
+        ["Commerce:Overload:Writes:QueueLimit"] = "0",
         ["Commerce:Overload:MaxQueueWait"] = "00:00:00",
     };
 }
@@ -113,14 +116,15 @@ public sealed class OverloadTests(OneAtATimeApp app) : IClassFixture<OneAtATimeA
     {
         var member = await app.NewMemberAsync();
         using var client = app.ClientFor(member);
+        using var otherClient = app.ClientFor(await app.NewMemberAsync());
         var gate = app.Services.GetRequiredService<OverloadGate>();
         Task<HttpResponseMessage> admitted;
 
         await using (await app.HoldEveryConnectionAsync())
         {
-            // The one slot goes to a request that then waits for a pooled connection.
-            admitted = client.GetAsync("/api/me");
-            await Eventually.TrueAsync(() => Task.FromResult(gate.Limiter.GetStatistics()!.CurrentAvailablePermits == 0), TimeSpan.FromSeconds(8));
+            // The one write slot goes to another member's request, which then waits for a pooled connection.
+            admitted = otherClient.PostJsonAsync("/api/me/points/charge", new { amount = 500 }, idempotencyKey: "admitted-1");
+            await Eventually.TrueAsync(() => Task.FromResult(gate.Writes.GetStatistics()!.CurrentAvailablePermits == 0), TimeSpan.FromSeconds(8));
 
             var started = Stopwatch.GetTimestamp();
             var refused = await client.PostJsonAsync("/api/me/points/charge", new { amount = 1_000 }, idempotencyKey: "overloaded-1");
@@ -147,6 +151,71 @@ public sealed class OverloadTests(OneAtATimeApp app) : IClassFixture<OneAtATimeA
     }
 
     [Fact]
+    public async Task A_flood_of_writes_does_not_shed_reads_and_each_shed_write_is_counted()
+    {
+        var member = await app.NewMemberAsync();
+        using var client = app.ClientFor(member);
+        var gate = app.Services.GetRequiredService<OverloadGate>();
+        using var shed = new ShedCounter();
+
+        // The test holds the one write slot: every write of the flood is refused, while each read still runs.
+        using (var busy = gate.Writes.AttemptAcquire())
+        {
+            Assert.True(busy.IsAcquired);
+            for (var round = 0; round < 10; round++)
+            {
+                var flood = Enumerable.Range(0, 10)
+                    .Select(i => client.PostJsonAsync("/api/me/points/charge", new { amount = 100 }, idempotencyKey: $"write-flood-{round}-{i}"))
+                    .ToArray();
+                var read = await client.GetAsync("/api/me");
+                Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+                foreach (var refused in await Task.WhenAll(flood))
+                {
+                    await AssertOverloadedAsync(refused);
+                }
+            }
+        }
+
+        Assert.Equal((0, 100), (shed.Reads, shed.Writes));
+        Assert.Equal(0, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
+    }
+
+    [Fact]
+    public async Task A_flood_of_reads_does_not_shed_writes()
+    {
+        var member = await app.NewMemberAsync();
+        using var client = app.ClientFor(member);
+        var gate = app.Services.GetRequiredService<OverloadGate>();
+        using var shed = new ShedCounter();
+
+        using (var busy = gate.Reads.AttemptAcquire())
+        {
+            Assert.True(busy.IsAcquired);
+            for (var round = 0; round < 10; round++)
+            {
+                var flood = Enumerable.Range(0, 10).Select(_ => client.GetAsync("/api/me/points")).ToArray();
+                var write = await client.PostJsonAsync("/api/me/points/charge", new { amount = 100 }, idempotencyKey: $"read-flood-{round}");
+                Assert.Equal(HttpStatusCode.OK, write.StatusCode);
+                foreach (var refused in await Task.WhenAll(flood))
+                {
+                    await AssertOverloadedAsync(refused);
+                }
+            }
+        }
+
+        Assert.Equal((100, 0), (shed.Reads, shed.Writes));
+        Assert.Equal(10, await app.Sql.ScalarAsync<long>("SELECT count(*) FROM points.ledger WHERE member_id = @Id", new { member.Id }));
+    }
+
+    private static async Task AssertOverloadedAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+        Assert.Equal("OVERLOADED", (await response.JsonAsync())["code"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void A_database_failure_wrapped_by_a_framework_part_is_503_not_500()
     {
         var keyRingFailure = new System.Security.Cryptography.CryptographicException("An exception occurred while trying to encrypt the provided data.",
@@ -157,4 +226,40 @@ public sealed class OverloadTests(OneAtATimeApp app) : IClassFixture<OneAtATimeA
         Assert.Equal(503, problem.Status);
         Assert.Equal("DATABASE_UNAVAILABLE", problem.Extensions["code"]);
     }
+}
+
+/// <summary>Adds up <c>commerce.requests.shed</c> by kind while it lives (only <see cref="OverloadTests"/> sheds, one test at a time).</summary>
+internal sealed class ShedCounter : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private long _reads;
+    private long _writes;
+
+    public ShedCounter()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "Commerce" && instrument.Name == "commerce.requests.shed")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "kind")
+                {
+                    Interlocked.Add(ref (string?)tag.Value == "read" ? ref _reads : ref _writes, value);
+                }
+            }
+        });
+        _listener.Start();
+    }
+
+    public long Reads => Interlocked.Read(ref _reads);
+
+    public long Writes => Interlocked.Read(ref _writes);
+
+    public void Dispose() => _listener.Dispose();
 }

@@ -58,7 +58,8 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
             ["Commerce:Idempotency:CleanupInterval"] = "00:00:01",
             // Load shedding on, but patient: a concurrency test's burst on a busy CI machine must be served, not shed.
             ["Commerce:Overload:MaxQueueWait"] = "00:00:30",
-            ["Commerce:Overload:QueueLimit"] = "100000",
+            ["Commerce:Overload:Reads:QueueLimit"] = "100000",
+            ["Commerce:Overload:Writes:QueueLimit"] = "100000",
         };
         // Rate limits on, but generous: tests that fire hundreds of requests from one member or one address are
         // not refused. The abuse tests set strict ones through Settings.

@@ -42,7 +42,8 @@ public sealed partial class HostProcess : IAsyncDisposable
         info.Environment["DOTNET_gcServer"] = "0";
         // Load shedding patient (as in CommerceApp): a burst on a busy CI machine must be served, not shed.
         info.Environment["Commerce__Overload__MaxQueueWait"] = "00:00:30";
-        info.Environment["Commerce__Overload__QueueLimit"] = "100000";
+        info.Environment["Commerce__Overload__Reads__QueueLimit"] = "100000";
+        info.Environment["Commerce__Overload__Writes__QueueLimit"] = "100000";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

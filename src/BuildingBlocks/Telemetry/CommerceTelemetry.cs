@@ -44,6 +44,9 @@ public static class CommerceTelemetry
     private static readonly Counter<long> IdempotentReplays = Meter.CreateCounter<long>("commerce.idempotent_replays", "{request}",
         "Requests answered from a stored response because their Idempotency-Key was used before.");
 
+    private static readonly Counter<long> Shed = Meter.CreateCounter<long>("commerce.requests.shed", "{request}",
+        "Requests refused with 503 OVERLOADED before any work was done, by kind: read (GET, HEAD) or write.");
+
     // The outermost request of this flow (an HTTP call's feature, or a background job's command): events committed by a
     // nested step are counted under it, so an OrderPaid says whether PayOrder, the reconciler or Checkout paid it.
     private static readonly AsyncLocal<string?> Root = new();
@@ -72,6 +75,9 @@ public static class CommerceTelemetry
     internal static void RecordIdempotentReplay(string request) => IdempotentReplays.Add(1, new KeyValuePair<string, object?>("command", request));
 
     internal static void RecordSoldOut(object? campaignId) => CouponsSoldOut.Add(1, new KeyValuePair<string, object?>("campaign", campaignId?.ToString()));
+
+    /// <summary>A request of <paramref name="kind"/> (read or write) was shed by the host's admission limit.</summary>
+    public static void RecordShed(string kind) => Shed.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     /// <summary>A coupon of <paramref name="campaignId"/> was issued (IssueCoupon has no outbox event to count it from).</summary>
     public static void RecordCouponIssued(long campaignId) => CouponsIssued.Add(1, new KeyValuePair<string, object?>("campaign", campaignId.ToString(System.Globalization.CultureInfo.InvariantCulture)));

@@ -1,3 +1,4 @@
+using Commerce.Host.RateLimiting;
 using Serilog;
 using Serilog.Events;
 
@@ -17,7 +18,7 @@ internal static class RequestLogging
         // This host's logger, not the static one (several hosts share a test process).
         options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
         options.MessageTemplate = "HTTP {RequestMethod} {Route} responded {StatusCode} in {Elapsed:0.0} ms";
-        options.GetLevel = (context, _, exception) => exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+        options.GetLevel = (context, _, exception) => Level(context, exception);
         // Replaces the default properties, which include RequestPath: the raw path never reaches an event.
         options.GetMessageTemplateProperties = (context, _, elapsed, status) =>
         [
@@ -27,6 +28,15 @@ internal static class RequestLogging
             new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
         ];
     });
+
+    /// <summary>
+    /// Errors at Error. A shed request is Debug, below the shipped level: <see cref="SheddingReport"/> sums them up once a
+    /// second, since an overloaded instance refuses thousands and a line each costs CPU it does not have.
+    /// </summary>
+    internal static LogEventLevel Level(HttpContext context, Exception? exception) =>
+        context.Items.ContainsKey(OverloadShedding.ShedKey) ? LogEventLevel.Debug
+        : exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+        : LogEventLevel.Information;
 
     private static string Route(HttpContext context) => (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? Unmatched;
 }
