@@ -115,7 +115,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         var error = await Assert.ThrowsAsync<ValidationException>(() => host.SendAsync(new PayOrder(member.Id, order.Id, key)));
 
         Assert.Equal("Idempotency-Key", Assert.Single(error.Errors).PropertyName);
-        Assert.Equal(50_000, await host.Balance(member.Id));
+        Assert.Equal(50_000, await host.Sql.BalanceAsync(member.Id));
     }
 
     [Fact]
