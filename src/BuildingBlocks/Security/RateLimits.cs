@@ -53,7 +53,11 @@ public sealed class RateLimitRule
         AutoReplenishment = true,
     };
 
-    /// <summary>What a refused caller is told to wait: the limiter's own figure, else the whole window.</summary>
+    /// <summary>What a refused caller is told to wait: the limiter's own figure (else the whole window), plus one tick of
+    /// the timer that replenishes partitioned limiters (every 100 ms), so a client that waits exactly that long finds
+    /// the new window open rather than arriving a moment before it.</summary>
     public static TimeSpan RetryAfter(RateLimitLease lease, TimeSpan window) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
+        (lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window) + ReplenishmentTick;
+
+    private static readonly TimeSpan ReplenishmentTick = TimeSpan.FromMilliseconds(100);
 }
