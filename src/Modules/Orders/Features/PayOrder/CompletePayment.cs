@@ -25,12 +25,6 @@ internal sealed class CompletePaymentHandler(
     TimeProvider clock,
     ILogger<CompletePaymentHandler> logger) : IRequestHandler<CompletePayment, CompletedPayment>
 {
-    // The same statement as OrderStore's order lock (one prepared statement for both).
-    private const string LockOrderSql = """
-        SELECT id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount, coupon_ids,
-        payment_deadline, released_at, created_at, paid_at FROM orders.orders WHERE id = @OrderId FOR UPDATE
-        """;
-
     private const string PaymentSql = """
         SELECT id, method, status, amount, failure_code, failure_reason, created_at, completed_at, member_id, points_ledger_id
         FROM orders.payments WHERE id = @PaymentId AND order_id = @OrderId
@@ -59,7 +53,7 @@ internal sealed class CompletePaymentHandler(
         var now = clock.GetUtcNow();
 
         // 1. Lock the order row first (global lock order 1): every change of a payment happens under its order's lock.
-        var order = await session.Connection.QuerySingleOrDefaultAsync<OrderStore.OrderRow>(session.Command(LockOrderSql, new { command.OrderId }, ct))
+        var order = await OrderStore.LockAsync(session, command.OrderId, ct)
             ?? throw OrderStore.NotFound(command.OrderId);
         var payment = await session.Connection.QuerySingleAsync<PaymentRow>(session.Command(PaymentSql, command, ct));
         var lines = await OrderStore.LinesAsync(session, order.Id, ct);

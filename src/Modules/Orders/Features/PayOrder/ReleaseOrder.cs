@@ -24,16 +24,10 @@ internal sealed record ReleaseOrder(long OrderId) : ICommand<bool>;
 internal sealed class ReleaseOrderHandler(DbSession session, ICouponRedemption coupons, IProductStock stock, Outbox outbox, TimeProvider clock)
     : IRequestHandler<ReleaseOrder, bool>
 {
-    // The same statement as OrderStore's order lock (one prepared statement for both).
-    private const string LockOrderSql = """
-        SELECT id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount, coupon_ids,
-        payment_deadline, released_at, created_at, paid_at FROM orders.orders WHERE id = @OrderId FOR UPDATE
-        """;
-
     public async Task<bool> Handle(ReleaseOrder command, CancellationToken ct)
     {
         // 1. Lock the order row (global lock order 1); released once, so a second attempt finds nothing due.
-        var order = await session.Connection.QuerySingleOrDefaultAsync<OrderStore.OrderRow>(session.Command(LockOrderSql, new { command.OrderId }, ct));
+        var order = await OrderStore.LockAsync(session, command.OrderId, ct);
         if (order is null || !OrderRelease.IsDue(order))
         {
             return false;

@@ -27,12 +27,6 @@ internal sealed class StartPaymentHandler(
     IOptions<OrdersOptions> options,
     TimeProvider clock) : IRequestHandler<StartPayment, StartedPayment>
 {
-    // The same statement as OrderStore's order lock (one prepared statement for both).
-    private const string LockOrderSql = """
-        SELECT id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount, coupon_ids,
-        payment_deadline, released_at, created_at, paid_at FROM orders.orders WHERE id = @OrderId FOR UPDATE
-        """;
-
     private const string PaymentByKeySql = """
         SELECT id, method, status, amount, failure_code, failure_reason, created_at, completed_at
         FROM orders.payments WHERE order_id = @OrderId AND idempotency_key = @IdempotencyKey
@@ -52,11 +46,7 @@ internal sealed class StartPaymentHandler(
 
         // 1. Lock the order row (global lock order 1). Only its member may pay it: another member's order is as missing
         //    as a nonexistent one (404).
-        var order = await session.Connection.QuerySingleOrDefaultAsync<OrderStore.OrderRow>(session.Command(LockOrderSql, new { command.OrderId }, ct));
-        if (order is null || order.MemberId != command.MemberId)
-        {
-            throw OrderStore.NotFound(command.OrderId);
-        }
+        var order = await OrderStore.LockForMemberAsync(session, command.OrderId, command.MemberId, ct);
 
         switch (order.Status)
         {
