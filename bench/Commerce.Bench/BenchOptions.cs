@@ -5,7 +5,7 @@ namespace Commerce.Bench;
 /// <summary>
 /// Command line: <c>--scale 0.1</c> shrinks every count (harness development; the figures that count are at 1),
 /// <c>--only coupon,hot,spread,pay,charge,reads,open,overload,mixed</c> runs a subset, <c>--pgbench-seconds N</c>,
-/// <c>--open-loop-seconds N</c>, <c>--no-pgbench</c> and <c>--host-dll path</c> (tuning experiments: another build of the
+/// <c>--open-loop-seconds N</c>, <c>--sustained-seconds N</c> (each sustained closed loop; 30 at scale 1), <c>--no-pgbench</c> and <c>--host-dll path</c> (tuning experiments: another build of the
 /// host), <c>--set Key=Value</c> (repeatable) adds an environment variable to the host (e.g. <c>--set DOTNET_gcServer=0</c>),
 /// <c>--label text</c> names the results file, <c>--rate "name=perSecond"</c> (repeatable; <c>charge</c>, <c>spread</c>,
 /// <c>product page</c>) fixes the rate the open-loop, overload and mixed runs take their percentages of, instead of the
@@ -17,6 +17,7 @@ internal sealed record BenchOptions(
     IReadOnlySet<string> Only,
     int PgbenchSeconds,
     int OpenLoopSeconds,
+    int SustainedSeconds,
     IReadOnlyDictionary<string, string> HostSettings,
     string Label,
     bool SkipPgbench,
@@ -40,6 +41,7 @@ internal sealed record BenchOptions(
         var only = new HashSet<string>(Scenarios);
         var pgbenchSeconds = 0;
         var openLoopSeconds = 0;
+        var sustainedSeconds = 0;
         var settings = new Dictionary<string, string>();
         var label = "run";
         var skipPgbench = false;
@@ -66,6 +68,9 @@ internal sealed record BenchOptions(
                     break;
                 case "--open-loop-seconds":
                     openLoopSeconds = int.Parse(Next());
+                    break;
+                case "--sustained-seconds":
+                    sustainedSeconds = int.Parse(Next());
                     break;
                 case "--set":
                     var setting = Next().Split('=', 2);
@@ -101,6 +106,7 @@ internal sealed record BenchOptions(
             only,
             pgbenchSeconds > 0 ? pgbenchSeconds : scale < 1 ? 3 : 10,
             openLoopSeconds > 0 ? openLoopSeconds : scale < 1 ? 4 : 30,
+            sustainedSeconds > 0 ? sustainedSeconds : scale < 1 ? 4 : 30,
             settings,
             label,
             skipPgbench,

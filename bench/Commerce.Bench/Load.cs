@@ -159,6 +159,41 @@ internal static class Load
     }
 
     /// <summary>
+    /// Closed loop for a while: <paramref name="concurrency"/> clients start operations until <paramref name="duration"/>
+    /// has passed (or <paramref name="maxCount"/> were started: the data the scenario seeded for it), and every started
+    /// one runs to its end. The operations taken are 0..n-1, so a scenario maps each index to its data as before.
+    /// </summary>
+    public static async Task<LoadResult> ClosedLoopForAsync(TimeSpan duration, int concurrency, int maxCount, Operation operation)
+    {
+        var next = -1;
+        var start = Stopwatch.GetTimestamp();
+        var stopAt = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var clients = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            var done = new List<(int Index, long Started, long Ended, string Outcome)>();
+            int i;
+            while (Stopwatch.GetTimestamp() < stopAt && (i = Interlocked.Increment(ref next)) < maxCount)
+            {
+                var started = Stopwatch.GetTimestamp() - start;
+                var outcome = await RunAsync(operation, i);
+                done.Add((i, started, Stopwatch.GetTimestamp() - start, outcome));
+            }
+
+            return done;
+        })).ToList();
+        var operations = (await Task.WhenAll(clients)).SelectMany(d => d).ToList();
+        var result = new LoadResult(operations.Count) { Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds };
+        foreach (var (index, started, ended, outcome) in operations)
+        {
+            result.Intended[index] = result.Started[index] = started;
+            result.Ended[index] = ended;
+            result.Outcomes[index] = outcome;
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Open loop: operations are due at a fixed rate whatever the answers, and latency counts from the moment an
     /// operation was due, so a stall shows in the tail instead of quietly slowing the load down.
     /// </summary>

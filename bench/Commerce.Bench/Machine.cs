@@ -20,9 +20,17 @@ internal static class Machine
         return $"""
             - Machine: {Environment.ProcessorCount} cores, {long.Parse(memory) / 1024 / 1024.0:0.0} GB RAM, Linux {Uname()}, PostgreSQL {postgres} ({durability}), .NET {RuntimeInformation.FrameworkDescription}
             - Load average when the report was written: {load[0]} {load[1]} {load[2]} (1, 5, 15 min)
-            - Scale {options.Scale}, pgbench {options.PgbenchSeconds} s per run, open loop {options.OpenLoopSeconds} s per run, extra host settings: {settings}
+            - Scale {options.Scale}, sustained runs {options.SustainedSeconds} s each, pgbench {options.PgbenchSeconds} s per run, open loop {options.OpenLoopSeconds} s per run, extra host settings: {settings}
+            - Host log level: {LogLevel(options)}
+            - Sustained: a closed loop at a concurrency the host admits without shedding (32 write clients, 64 read clients) for {options.SustainedSeconds} s, the outbox backlog read the moment the load stops; ✓ when nothing was shed or failed and that backlog is at most one second's worth of the run's events. If the backlog is larger, the sustained rate is what the relay drained during the run (events per second ÷ events per operation), not what the API answered. Open loops run at 70 % of the sustained rate, overload at 150 %.
             """;
     }
+
+    /// <summary>The shipped level unless a --set overrides it: the figures are the host's as it ships.</summary>
+    private static string LogLevel(BenchOptions options) =>
+        options.HostSettings.TryGetValue("Commerce__Logging__MinimumLevel", out var level) || options.HostSettings.TryGetValue("Serilog__MinimumLevel__Default", out level)
+            ? $"{level} (set for this run; the shipped default is Information)"
+            : "Information, the shipped default";
 
     private static string Uname()
     {

@@ -18,6 +18,9 @@ internal sealed record Row(
 {
     public bool InvariantHolds { get; init; } = true;
 
+    /// <summary>A sustained run's rate and the rule's verdict; null for every other row.</summary>
+    public Sustainment? Sustained { get; init; }
+
     public double Percentile(double p)
     {
         if (LatenciesMs.Length == 0)
@@ -35,14 +38,14 @@ internal static class Report
     private static readonly string[] Header =
     [
         "scenario", "clients", "requests", "outcomes", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "invariant",
-        "host RSS peak MB", "CPU s host", "CPU s PG", "CPU s client", "host CPU ms/op", "PG CPU ms/op", "outbox backlog at end", "API / pgbench",
+        "host RSS peak MB", "CPU s host", "CPU s PG", "CPU s client", "host CPU ms/op", "PG CPU ms/op", "outbox backlog at end", "sustained per s", "sustained? (the rule)", "API / pgbench",
     ];
 
     public static string Table(IEnumerable<Row> rows)
     {
         var text = new StringBuilder();
         text.AppendLine("| " + string.Join(" | ", Header) + " |");
-        text.AppendLine("|" + string.Concat(Header.Select((_, i) => i is 0 or 3 or 10 ? " --- |" : " ---: |")));
+        text.AppendLine("|" + string.Concat(Header.Select((_, i) => i is 0 or 3 or 10 or 19 ? " --- |" : " ---: |")));
         foreach (var row in rows)
         {
             string[] cells =
@@ -51,7 +54,8 @@ internal static class Report
                 F(row.Percentile(50)), F(row.Percentile(95)), F(row.Percentile(99)), F(row.LatenciesMs.LastOrDefault(double.NaN)),
                 row.Errors.ToString(), row.Invariant, F(row.Resources.HostPeakRssMb, 0), F(row.Resources.HostCpu), F(row.Resources.PostgresCpu),
                 F(row.Resources.ClientCpu), F(PerOperationMs(row.Resources.HostCpu, row.Requests), 2), F(PerOperationMs(row.Resources.PostgresCpu, row.Requests), 2),
-                row.Resources.OutboxBacklog?.ToString(CultureInfo.InvariantCulture) ?? "–", row.Ratio,
+                row.Resources.OutboxBacklog?.ToString(CultureInfo.InvariantCulture) ?? "–",
+                row.Sustained is { } sustained ? F(sustained.PerSecond, 0) : "", row.Sustained?.Text ?? "", row.Ratio,
             ];
             text.AppendLine("| " + string.Join(" | ", cells.Select(c => c.Replace("|", "/", StringComparison.Ordinal))) + " |");
         }
