@@ -46,7 +46,8 @@ internal sealed partial class Bench
             state.IssuedCount == issued && state.Coupons == issued && issued + shed == load.Count && state.Doubles == 0 && state.Over == 0,
             $"issued_count {state.IssuedCount} = coupons {state.Coupons} = 201s {issued}; shed {shed}; members with two: {state.Doubles}; campaigns over quantity: {state.Over}");
         var sustained = Rule(load, WriteClients, issued, shed, load.Count - issued - shed, flow, "claim");
-        var title = $"coupon issue, sustained ({issued} coupons from {(load.Count + members - 1) / members} campaigns of {members})";
+        var used = (load.Count + members - 1) / members;
+        var title = $"coupon issue, sustained ({issued} coupons from {used} campaign{(used == 1 ? "" : "s")} of {members})";
         _rows.Add(ApiRow(title, WriteClients, load, use, ["201", Overloaded], invariant, sustained: sustained));
 
         await PgbenchAsync("coupon issue, explicit lock", "coupon_issue_explicit_lock.sql", WriteClients, sustained.PerSecond,
@@ -98,11 +99,12 @@ internal sealed partial class Bench
     private async Task HotCheckoutAsync()
     {
         const int stock = 1_000_000_000;
+        var clients = WriteClients;
         var product = (await _seed.ProductsAsync(1, Price, stock, "Hot product"))[0];
         var body = JsonSerializer.SerializeToUtf8Bytes(Basket(product), JsonSerializerOptions.Web);
 
-        using var api = new Api(host.BaseAddress, WriteClients);
-        var (load, use, flow) = await SustainAsync(api, WriteClients, int.MaxValue,
+        using var api = new Api(host.BaseAddress, clients);
+        var (load, use, flow) = await SustainAsync(api, clients, int.MaxValue,
             async i => (await api.SendAsync(HttpMethod.Post, "/api/orders/checkout", _members[i % _members.Count].Token, body)).Outcome);
 
         var counts = load.OutcomeCounts();
@@ -120,11 +122,11 @@ internal sealed partial class Bench
         var invariant = Invariant.Check(
             state.Stock == stock - sold && state.Orders == sold && state.Units == sold && state.Payments == sold && sold + shed == load.Count,
             $"stock sold {stock - state.Stock} = paid orders {state.Orders} = units sold {state.Units} = payments {state.Payments} = 201s {sold}; shed {shed}");
-        var sustained = Rule(load, WriteClients, sold, shed, load.Count - sold - shed, flow, "checkout");
-        _rows.Add(ApiRow("hot-product checkout, sustained (one product)", WriteClients, load, use, ["201", Overloaded], invariant, sustained: sustained));
+        var sustained = Rule(load, clients, sold, shed, load.Count - sold - shed, flow, "checkout");
+        _rows.Add(ApiRow("hot-product checkout, sustained (one product)", clients, load, use, ["201", Overloaded], invariant, sustained: sustained));
         var rate = sustained.PerSecond;
 
-        await PgbenchAsync("hot-product checkout", "checkout.sql", WriteClients, rate, async () =>
+        await PgbenchAsync("hot-product checkout", "checkout.sql", clients, rate, async () =>
         {
             var hot = (await _seed.ProductsAsync(1, Price, 1_000_000_000, "pgbench hot product"))[0];
             return CheckoutVariables(hot, hot);

@@ -236,14 +236,14 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
         else
         {
             var drainedPerSecond = (flow.Before + flow.Written - flow.After) / seconds;
-            rate = Math.Min(apiRate, drainedPerSecond / eventsPerOperation);
+            rate = eventsPerOperation > 0 ? Math.Min(apiRate, drainedPerSecond / eventsPerOperation) : apiRate;
             problems.Add($"backlog {flow.After} > 1 s of events ({oneSecond:0}: {eventsPerOperation:0.#} per {unit} at {apiRate:0}/s); " +
                          $"the relay drained {drainedPerSecond:0}/s = {rate:0} {unit}s/s");
             outbox = "";
         }
 
         var drained = flow.Drain.Events == 0 ? "" : flow.Drain.Complete
-            ? $"; after the load the relay drained {flow.Drain.Events} in {flow.Drain.Seconds:0.0} s ({flow.Drain.Events / Math.Max(flow.Drain.Seconds, 0.001):0}/s)"
+            ? $"; after the load the relay drained {flow.Drain.Events} in {flow.Drain.Seconds:0.0} s" + (flow.Drain.Seconds >= 1 ? $" ({flow.Drain.Events / flow.Drain.Seconds:0}/s)" : "")
             : $"; after the load the relay drained {flow.Drain.Events} in {flow.Drain.Seconds:0} s and gave up waiting";
         var head = $"{seconds:0.0} s at {clients} clients";
         var text = problems.Count == 0
@@ -325,12 +325,14 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
             var clients = Math.Min(wanted, await FreeConnectionsAsync());
             var vars = await variables();
             var protocol = prepared ? "prepared" : "simple";
+            await DrainOutboxAsync($"pgbench {title}, {protocol}, {clients} clients");
             Progress($"pgbench {script}, {protocol}, {clients} clients, {options.PgbenchSeconds} s");
             await ExecuteAsync("CHECKPOINT");
             var window = new ResourceWindow(host.Pid, host.PostmasterPid, rss);
             window.Start();
             var result = await Pgbench.RunAsync(host, options.PgbenchScript(script), prepared, clients, options.PgbenchSeconds, vars);
-            var use = window.Stop();
+            // The checkout and charge scripts write the handler's outbox row: the backlog shows whether the relay kept up with pgbench.
+            var use = window.Stop() with { OutboxBacklog = await OutboxBacklogAsync() };
             var label = clients < wanted ? $"{clients} (of {wanted}: max_connections)" : clients.ToString();
             _rows.Add(new Row($"pgbench: {title}, {protocol}, {label} clients", clients, result.Transactions,
                 $"committed ×{result.Transactions}, failed ×{result.Failed}", result.Tps, result.LatenciesMs, result.Failed, "–", use,
