@@ -122,7 +122,7 @@ case "${1:-}" in
     dotnet build src/Host -c Release -nologo -v quiet
     dotnet build bench/Commerce.Bench -c Release -nologo -v quiet
     # The harness starts the host itself, on a fresh database in a temporary directory (see BENCHMARKS.md).
-    log "Running the benchmarks: about 12 minutes at scale 1 (sustained runs of 30 s each); pass --scale 0.1 for a quick check"
+    log "Running the benchmarks: about 11 minutes at scale 1 (sustained runs of 30 s each); pass --scale 0.1 for a quick check"
     exec dotnet bench/Commerce.Bench/bin/Release/net10.0/Commerce.Bench.dll "$@"
     ;;
   *)

@@ -22,7 +22,7 @@ internal static class Machine
             - Load average when the report was written: {load[0]} {load[1]} {load[2]} (1, 5, 15 min)
             - Scale {options.Scale}, sustained runs {options.SustainedSeconds} s each, pgbench {options.PgbenchSeconds} s per run, open loop {options.OpenLoopSeconds} s per run, extra host settings: {settings}
             - Host log level: {LogLevel(options)}
-            - Sustained: a closed loop at a concurrency the host admits without shedding (32 write clients, 64 read clients) for {options.SustainedSeconds} s, the outbox backlog read the moment the load stops; ✓ when nothing was shed or failed and that backlog is at most one second's worth of the run's events. If the backlog is larger, the sustained rate is what the relay drained during the run (events per second ÷ events per operation), not what the API answered. Open loops run at 70 % of the sustained rate, overload at 150 %.
+            - Sustained: a closed loop at a concurrency the host admits without shedding ({Bench.WriteClients} write clients, {Bench.ReadClients} read clients) for {options.SustainedSeconds} s, the outbox backlog read the moment the load stops; ✓ when nothing was shed or failed and that backlog is at most one second's worth of the run's events. If the backlog is larger, the sustained rate is what the relay drained during the run (events per second ÷ events per operation), not what the API answered. Open loops run at 70 % of the sustained rate, overload at 150 %.
             """;
     }
 
