@@ -311,7 +311,7 @@ internal sealed partial class Bench
             var load = await Load.OpenLoopAsync(perSecond, TimeSpan.FromSeconds(options.OpenLoopSeconds), operation);
             var use = window.Stop() with { OutboxBacklog = name == "product page" ? null : await OutboxBacklogAsync() };
             var ok = expected.Sum(e => load.OutcomeCounts().GetValueOrDefault(e));
-            var row = ApiRow($"open loop: {name} at {perSecond:0}/s (70 % of {sustained:0}/s sustained)", PeakInFlight(load), load, use, [.. expected],
+            var row = ApiRow($"open loop: {name} at {perSecond:0}/s (70 % of {sustained:0}/s {RateSource(rateOf)})", PeakInFlight(load), load, use, [.. expected],
                 Invariant.Check(ok == load.Count, $"{ok} of {load.Count} answered as expected"));
             _rows.Add(row);
         }
@@ -349,7 +349,7 @@ internal sealed partial class Bench
         var invariant = Invariant.Check(entries == admitted && admitted + refused == load.Count,
             $"ledger entries {entries} = admitted {admitted}; admitted + refused {refused} = {load.Count}");
         HashSet<string> expected = ["200", "503 OVERLOADED"];
-        var title = $"overload: charge points at {perSecond:0}/s (150 % of {sustained:0}/s sustained)";
+        var title = $"overload: charge points at {perSecond:0}/s (150 % of {sustained:0}/s {RateSource("charge")})";
         _rows.Add(ApiRow($"{title}, admitted", PeakInFlight(load), load, use, expected, invariant, i => load.Outcomes[i] == "200", load.Seconds));
         _rows.Add(ApiRow($"{title}, refused", PeakInFlight(load), load, NotSplit, expected, invariant, i => load.Outcomes[i] == "503 OVERLOADED", load.Seconds));
 
@@ -406,6 +406,9 @@ internal sealed partial class Bench
 
     /// <summary>The rate a scenario's open-loop runs take their percentage of: <c>--rate</c>, or its sustained run's.</summary>
     private double Sustained(string name) => options.Rates.TryGetValue(name, out var fixedRate) ? fixedRate : _sustainedRates.GetValueOrDefault(name);
+
+    /// <summary>Where <see cref="Sustained"/> took a rate from, for the row's title.</summary>
+    private string RateSource(string name) => options.Rates.ContainsKey(name) ? "given with --rate" : "sustained";
 
     /// <summary>The most requests in flight at once during an open-loop run (its "clients").</summary>
     private static int PeakInFlight(LoadResult load)

@@ -296,7 +296,11 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
         var counts = indexes.GroupBy(i => load.Outcomes[i]).OrderByDescending(g => g.Count()).ToDictionary(g => g.Key, g => g.Count());
         var errors = counts.Where(c => !expected.Contains(c.Key)).Sum(c => c.Value);
         return new Row(scenario, clients, indexes.Count, Report.Outcomes(counts), indexes.Count / (seconds ?? load.Seconds),
-            load.LatenciesMs(include), errors, invariant.Text, use) { InvariantHolds = invariant.Holds, Sustained = sustained };
+            load.LatenciesMs(include), errors, invariant.Text, use)
+        {
+            InvariantHolds = invariant.Holds,
+            Sustained = sustained,
+        };
     }
 
     /// <summary>
