@@ -31,6 +31,13 @@ public sealed class ConnectionStringDefaultsTests
     }
 
     [Fact]
+    public void Pooled_connections_are_not_reset_unless_the_connection_string_asks_for_it()
+    {
+        Assert.True(Applied("Host=127.0.0.1").NoResetOnClose);
+        Assert.False(Applied("Host=127.0.0.1;No Reset On Close=false").NoResetOnClose);
+    }
+
+    [Fact]
     public void Connections_carry_the_command_timeouts_and_the_connection_strings_own_options_come_after_them()
     {
         Assert.Equal("-c lock_timeout=3000 -c statement_timeout=15000", Applied("Host=127.0.0.1").Options);

@@ -12,6 +12,7 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
     private NpgsqlConnection? _connection;
     private List<Action>? _afterCommit;
+    private List<NpgsqlBatchCommand>? _beforeCommit;
 
     public NpgsqlConnection Connection =>
         _connection ?? throw new InvalidOperationException("No open connection: the request did not go through the mediator pipeline.");
@@ -25,6 +26,10 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
 
     /// <summary>Runs after a successful commit of the current transaction (e.g. wake the outbox relay).</summary>
     public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>A statement of the pipeline's tail whose result nothing reads (the outbox rows, the stored response): it is
+    /// sent together with the COMMIT, in one round trip, and like the rest of the transaction it is gone on a rollback.</summary>
+    internal void BeforeCommit(NpgsqlBatchCommand command) => (_beforeCommit ??= []).Add(command);
 
     public async Task OpenAsync(CancellationToken ct)
     {
@@ -53,7 +58,22 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
 
     internal async Task CommitAsync(CancellationToken ct)
     {
-        await Transaction!.CommitAsync(ct);
+        if (_beforeCommit is { } tail)
+        {
+            _beforeCommit = null;
+            // Without error barriers the server skips everything after a failing statement up to the batch's end, COMMIT
+            // included, so the transaction is still open (and failed) for the rollback. A COMMIT sent this way completes the
+            // NpgsqlTransaction as its CommitAsync would (Npgsql follows the server's transaction status).
+            await using var batch = new NpgsqlBatch(Connection, Transaction);
+            tail.ForEach(batch.BatchCommands.Add);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        else
+        {
+            await Transaction!.CommitAsync(ct);
+        }
+
         await EndTransactionAsync();
         var actions = _afterCommit;
         _afterCommit = null;
@@ -63,6 +83,7 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
     internal async Task RollbackAsync()
     {
         _afterCommit = null;
+        _beforeCommit = null;
         if (Transaction is null)
         {
             return;
@@ -87,6 +108,7 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
     /// does it between its steps, so no connection waits on work outside the database (a password hash, a gateway call).</summary>
     public async Task CloseAsync()
     {
+        _beforeCommit = null;
         if (Transaction is not null)
         {
             await Transaction.DisposeAsync();

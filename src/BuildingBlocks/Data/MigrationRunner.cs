@@ -72,7 +72,9 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, IEnumer
         }
         finally
         {
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@AdvisoryLockKey)", new { AdvisoryLockKey }, cancellationToken: CancellationToken.None));
+            // The pool does not reset connections (ConnectionStringDefaults): give this one back with the data source's timeouts.
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_unlock(@AdvisoryLockKey); RESET statement_timeout; RESET lock_timeout", new { AdvisoryLockKey }, cancellationToken: CancellationToken.None));
         }
     }
 

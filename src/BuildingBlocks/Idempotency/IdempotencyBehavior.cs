@@ -6,6 +6,7 @@ using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Mediation;
 using Dapper;
 using MediatR;
+using Npgsql;
 
 namespace Commerce.BuildingBlocks.Idempotency;
 
@@ -63,8 +64,16 @@ internal sealed class IdempotencyBehavior<TRequest, TResponse>(DbSession session
         }
 
         var response = await next();
-        await session.Connection.ExecuteAsync(session.Command(SaveSql,
-            new { command.MemberId, Key = key, Response = JsonSerializer.Serialize(response, Json) }, cancellationToken));
+        // Goes with the COMMIT: stored if and only if the effects commit.
+        session.BeforeCommit(new NpgsqlBatchCommand(SaveSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter("Response", JsonSerializer.Serialize(response, Json)),
+                new NpgsqlParameter("MemberId", command.MemberId),
+                new NpgsqlParameter("Key", key),
+            },
+        });
         return response;
     }
 

@@ -4,8 +4,8 @@ using MediatR;
 namespace Commerce.BuildingBlocks.Mediation;
 
 /// <summary>
-/// Writes the events the handler recorded into <c>platform.outbox</c> inside the command's transaction,
-/// and wakes the relay once that transaction has committed.
+/// Writes the events the handler recorded into <c>platform.outbox</c> inside the command's transaction (in the COMMIT's
+/// round trip), and wakes the relay once that transaction has committed.
 /// </summary>
 internal sealed class OutboxBehavior<TRequest, TResponse>(
     DbSession session,
@@ -21,7 +21,7 @@ internal sealed class OutboxBehavior<TRequest, TResponse>(
             var events = outbox.Drain();
             if (events.Count > 0)
             {
-                await Outbox.OutboxWriter.WriteAsync(session, events, clock.GetUtcNow(), cancellationToken);
+                Outbox.OutboxWriter.Write(session, events, clock.GetUtcNow());
                 session.AfterCommit(signal.Wake);
                 var via = Telemetry.CommerceTelemetry.CurrentRoot;
                 session.AfterCommit(() => Telemetry.CommerceTelemetry.RecordCommitted(events, via));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Commerce.BuildingBlocks.Data;
-using Dapper;
+using Npgsql;
 
 namespace Commerce.BuildingBlocks.Outbox;
 
@@ -14,17 +14,18 @@ internal static class OutboxWriter
         SELECT * FROM unnest(@Ids, @StreamIds, @Types, @Versions, @OccurredAt, @Payloads::jsonb[])
         """;
 
-    public static Task WriteAsync(DbSession session, IReadOnlyList<IIntegrationEvent> events, DateTimeOffset now, CancellationToken ct)
-    {
-        var parameters = new
+    /// <summary>Queues the rows to go with the COMMIT (<see cref="DbSession.BeforeCommit"/>).</summary>
+    public static void Write(DbSession session, IReadOnlyList<IIntegrationEvent> events, DateTimeOffset now) =>
+        session.BeforeCommit(new NpgsqlBatchCommand(InsertSql)
         {
-            Ids = events.Select(_ => Guid.CreateVersion7(now)).ToArray(),
-            StreamIds = events.Select(e => e.StreamId).ToArray(),
-            Types = events.Select(e => e.GetType().Name).ToArray(),
-            Versions = events.Select(e => e.Version).ToArray(),
-            OccurredAt = events.Select(_ => now.UtcDateTime).ToArray(),
-            Payloads = events.Select(e => JsonSerializer.Serialize(e, e.GetType(), PayloadJson)).ToArray(),
-        };
-        return session.Connection.ExecuteAsync(session.Command(InsertSql, parameters, ct));
-    }
+            Parameters =
+            {
+                new NpgsqlParameter("Ids", events.Select(_ => Guid.CreateVersion7(now)).ToArray()),
+                new NpgsqlParameter("StreamIds", events.Select(e => e.StreamId).ToArray()),
+                new NpgsqlParameter("Types", events.Select(e => e.GetType().Name).ToArray()),
+                new NpgsqlParameter("Versions", events.Select(e => e.Version).ToArray()),
+                new NpgsqlParameter("OccurredAt", events.Select(_ => now.UtcDateTime).ToArray()),
+                new NpgsqlParameter("Payloads", events.Select(e => JsonSerializer.Serialize(e, e.GetType(), PayloadJson)).ToArray()),
+            },
+        });
 }

@@ -8,8 +8,7 @@ namespace Commerce.Modules.Points;
 
 internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPointWallet
 {
-    // The order flows deduct while they hold product rows, so lock, check and take are one round trip (a charge and a
-    // refund lock first, then apply: see ChargePointsHandler for why both shapes stay): the balance and its ledger
+    // Lock, check and take are one round trip (a charge and a refund have the same shape): the balance and its ledger
     // entry change only when the locked balance covers the amount. The new balance is computed from the
     // locked row: the wallet's version in the statement's snapshot may predate a charge, and PostgreSQL checks
     // balance >= 0 on that computation before it moves to the latest version. No row: the member never charged.
@@ -28,6 +27,21 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
         )
         SELECT w.balance, e.id AS ledger_entry_id, e.balance_after
         FROM wallet w LEFT JOIN entry e ON true
+        """;
+
+    // A refund is not held to the balance limit and never creates a wallet. The UPDATE locks the row and adds to its latest
+    // version.
+    private const string RefundSql = """
+        WITH wallet AS (
+            UPDATE points.wallets SET balance = balance + @Amount, updated_at = @Now
+            WHERE member_id = @MemberId
+            RETURNING balance
+        ), entry AS (
+            INSERT INTO points.ledger (member_id, type, amount, balance_after, reference, created_at)
+            SELECT @MemberId, @Type, @Amount, balance, @Reference, @Now FROM wallet
+            RETURNING id, balance_after
+        )
+        SELECT id AS ledger_entry_id, balance_after FROM entry
         """;
 
     public async Task<WalletChange> DeductAsync(long memberId, long amount, string reference, CancellationToken ct)
@@ -53,15 +67,12 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
 
-        // 1. Lock the wallet (FOR UPDATE). A refund always follows a USE, so the wallet exists. It writes the way a charge
-        //    does, lock then apply, with ChargePoints' statements: its callers hold the order row, never product rows.
-        var balance = await session.Connection.QuerySingleOrDefaultAsync<long?>(session.Command(ChargePointsHandler.LockWalletSql, new { MemberId = memberId }, ct))
+        // 1. Lock the wallet and add the amount with its ledger entry, in one statement. A refund always follows a USE, so
+        //    the wallet exists; no row means it does not.
+        var refunded = await session.Connection.QuerySingleOrDefaultAsync<ChargePointsHandler.Charged>(session.Command(RefundSql,
+            new { MemberId = memberId, Type = LedgerType.Refund, Amount = amount, Reference = reference, Now = clock.GetUtcNow() }, ct))
             ?? throw new InvalidOperationException($"Member {memberId} has no wallet to refund to.");
-
-        // 2. The new balance and its ledger entry, in one round trip.
-        var entryId = await session.Connection.ExecuteScalarAsync<long>(session.Command(ChargePointsHandler.ApplySql,
-            new { MemberId = memberId, Type = LedgerType.Refund, Amount = amount, BalanceAfter = balance + amount, Reference = reference, Now = clock.GetUtcNow() }, ct));
-        return new WalletChange(entryId, amount, balance + amount);
+        return new WalletChange(refunded.LedgerEntryId, amount, refunded.BalanceAfter);
     }
 
     private sealed record Deduction(long Balance, long? LedgerEntryId, long? BalanceAfter);

@@ -31,64 +31,67 @@ internal sealed class ChargePointsValidator : AbstractValidator<ChargePoints>
 }
 
 /// <summary>
-/// Locks one row: the member's wallet (design.md's global lock order 4, and this command takes nothing else).
-/// A charge writes lock-then-apply, three round trips; the order flows' deduction (<see cref="PointWallet"/>) is one
-/// statement because they call it while holding product rows. One shape would mean rewriting this into that CTE
-/// (fewer round trips here) or splitting the deduction (more while product rows are locked): either changes the round
-/// trips #11's figures were measured with, so both shapes stay, each where its reason is.
+/// Locks one row: the member's wallet (design.md's global lock order 4, and this command takes nothing else). Creating,
+/// locking, checking the limit and writing the balance and its ledger entry are one statement, the shape of the order
+/// flows' deduction (<see cref="PointWallet"/>): one round trip, and the wallet stays locked only inside the server.
 /// </summary>
 internal sealed class ChargePointsHandler(DbSession session, Outbox outbox, IOptions<PointsOptions> options, TimeProvider clock)
     : IRequestHandler<ChargePoints, ChargeResult>
 {
-    // The first charge creates the wallet; the conflict path writes nothing.
-    private const string EnsureWalletSql = """
-        INSERT INTO points.wallets (member_id, balance, updated_at) VALUES (@MemberId, 0, @Now)
-        ON CONFLICT (member_id) DO NOTHING
+    // ON CONFLICT DO UPDATE locks the existing wallet and computes on its latest version, so concurrent charges add up and
+    // cannot overshoot the limit together; the first charge inserts the wallet. A wallet over the limit stays locked
+    // (ON CONFLICT locks the row even when its WHERE fails) and nothing is written or returned; so is a charge above the
+    // limit on its own, which inserts nothing.
+    internal const string ChargeSql = """
+        WITH wallet AS (
+            INSERT INTO points.wallets AS w (member_id, balance, updated_at)
+            SELECT @MemberId, @Amount, @Now WHERE @Amount <= @MaxBalance
+            ON CONFLICT (member_id) DO UPDATE SET balance = w.balance + excluded.balance, updated_at = excluded.updated_at
+            WHERE w.balance + excluded.balance <= @MaxBalance
+            RETURNING w.balance
+        ), entry AS (
+            INSERT INTO points.ledger (member_id, type, amount, balance_after, reference, created_at)
+            SELECT @MemberId, @Type, @Amount, balance, @Reference, @Now FROM wallet
+            RETURNING id, balance_after
+        )
+        SELECT id AS ledger_entry_id, balance_after FROM entry
         """;
 
-    // Also the refund's lock (PointWallet.RefundAsync): one prepared statement for both.
-    internal const string LockWalletSql = """
+    // Only when nothing was charged: the balance the answer reports, under the lock (already held unless the amount alone
+    // is above the limit), so it is the balance the limit was checked against.
+    private const string LockWalletSql = """
         SELECT balance FROM points.wallets WHERE member_id = @MemberId FOR UPDATE
-        """;
-
-    // The new balance and its ledger entry in one round trip while the wallet row is locked. Also the refund's write.
-    internal const string ApplySql = """
-        UPDATE points.wallets SET balance = @BalanceAfter, updated_at = @Now WHERE member_id = @MemberId;
-        INSERT INTO points.ledger (member_id, type, amount, balance_after, reference, created_at)
-        VALUES (@MemberId, @Type, @Amount, @BalanceAfter, @Reference, @Now)
-        RETURNING id;
         """;
 
     public async Task<ChargeResult> Handle(ChargePoints command, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-
-        // 1. Make sure the wallet exists, then lock it (FOR UPDATE); a member who never charged has none yet.
-        await session.Connection.ExecuteAsync(session.Command(EnsureWalletSql, new { command.MemberId, Now = now }, ct));
-        var balance = await session.Connection.QuerySingleOrDefaultAsync<long?>(session.Command(LockWalletSql, new { command.MemberId }, ct)) ?? 0;
-
-        // 2. The balance limit is checked under the lock, so concurrent charges cannot overshoot it together.
         var maxBalance = options.Value.MaxBalance;
-        if (balance + command.Amount > maxBalance)
+
+        // 1. Create or lock the wallet, check the limit and write the new balance with its ledger entry, in one statement.
+        var charged = await session.Connection.QuerySingleOrDefaultAsync<Charged>(session.Command(ChargeSql, new
         {
+            command.MemberId,
+            command.Amount,
+            Now = now,
+            MaxBalance = maxBalance,
+            Type = LedgerType.Charge,
+            Reference = (string?)null,
+        }, ct));
+
+        // 2. Nothing written: the charge would take the balance above the limit.
+        if (charged is null)
+        {
+            var balance = await session.Connection.QuerySingleOrDefaultAsync<long?>(session.Command(LockWalletSql, new { command.MemberId }, ct)) ?? 0;
             throw AppException.Conflict(PointErrors.BalanceLimitExceeded,
                     $"Charging {command.Amount} would take the balance to {balance + command.Amount}, above the limit of {maxBalance}.")
                 .With("balance", balance).With("maxBalance", maxBalance);
         }
 
-        // 3. New balance and its ledger entry, still under the lock.
-        var newBalance = balance + command.Amount;
-        var entryId = await session.Connection.ExecuteScalarAsync<long>(session.Command(ApplySql, new
-        {
-            command.MemberId,
-            Type = LedgerType.Charge,
-            command.Amount,
-            BalanceAfter = newBalance,
-            Reference = (string?)null,
-            Now = now,
-        }, ct));
-
+        var (entryId, newBalance) = (charged.LedgerEntryId, charged.BalanceAfter);
         outbox.Record(new PointsCharged(command.MemberId, entryId, command.Amount, newBalance, now));
         return new ChargeResult(entryId, command.Amount, newBalance, now);
     }
+
+    internal sealed record Charged(long LedgerEntryId, long BalanceAfter);
 }
