@@ -24,8 +24,9 @@ internal static partial class Pgbench
     /// <summary>
     /// Simple protocol runs the script as written: statements joined with <c>\;</c> travel in one round trip, as the
     /// handler batches them, and each is parsed and planned every time. Prepared skips parsing and planning but cannot
-    /// send joined statements, so each becomes its own round trip (the joined ones in these scripts are the BEGIN with
-    /// its timeouts, before any lock, and two writes on an uncontended wallet).
+    /// send joined statements, so each group becomes a pipeline (<c>\startpipeline</c> … <c>\endpipeline</c>): still
+    /// one round trip, as Npgsql sends an <c>NpgsqlBatch</c>. A group whose result a <c>\gset</c> reads cannot be
+    /// pipelined (pgbench refuses it) and is split into one round trip a statement.
     /// </summary>
     public static async Task<PgbenchResult> RunAsync(HostUnderTest host, string script, bool prepared, int clients, int seconds,
         IReadOnlyDictionary<string, object> variables)
@@ -36,7 +37,7 @@ internal static partial class Pgbench
             if (prepared)
             {
                 var split = Path.Combine(logDirectory, Path.GetFileName(script));
-                await File.WriteAllTextAsync(split, (await File.ReadAllTextAsync(script)).Replace(" \\;", ";", StringComparison.Ordinal));
+                await File.WriteAllTextAsync(split, ForPreparedMode(await File.ReadAllTextAsync(script)));
                 script = split;
             }
 
@@ -99,4 +100,43 @@ internal static partial class Pgbench
 
     [GeneratedRegex(@"number of failed transactions: (\d+)")]
     private static partial Regex Failed();
+
+    /// <summary>Rewrites each group of <c>\;</c>-joined statements as a pipeline (see <see cref="RunAsync"/>).</summary>
+    internal static string ForPreparedMode(string script)
+    {
+        var lines = script.Split('\n');
+        var output = new List<string>();
+        var command = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (command.Count == 0 && (line.TrimStart().StartsWith('\\') || line.TrimStart().StartsWith("--", StringComparison.Ordinal) || line.Trim().Length == 0))
+            {
+                output.Add(line);
+                continue;
+            }
+
+            command.Add(line);
+            var end = line.TrimEnd();
+            if (!end.EndsWith(';') || end.EndsWith("\\;", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var text = string.Join('\n', command);
+            command.Clear();
+            if (!text.Contains("\\;", StringComparison.Ordinal))
+            {
+                output.Add(text);
+                continue;
+            }
+
+            var statements = text.Replace(" \\;", ";\n", StringComparison.Ordinal).Replace("\\;", ";\n", StringComparison.Ordinal);
+            var readByGset = lines.Skip(i + 1).FirstOrDefault(l => l.Trim().Length > 0)?.Trim() is "\\gset" or "\\aset";
+            output.Add(readByGset ? statements : $"\\startpipeline\n{statements}\n\\endpipeline");
+        }
+
+        output.AddRange(command);
+        return string.Join('\n', output);
+    }
 }
