@@ -1,10 +1,11 @@
 -- IssueCoupon written the classic way, as an explicit transaction holding the campaign row lock across round
--- trips: BEGIN (with the pipeline's SET LOCAL timeouts, one round trip as Npgsql sends it), SELECT ... FOR UPDATE,
--- UPDATE, INSERT, COMMIT. The checks are the handler's (window open, coupons left, member has none yet).
+-- trips: BEGIN with the SELECT ... FOR UPDATE (one round trip, as Npgsql sends a BEGIN with the first statement),
+-- UPDATE, INSERT, COMMIT (the timeouts are the connection's own, as the app's). The checks are the handler's (window
+-- open, coupons left, member has none yet).
 -- The campaign never sells out (pgbench runs for a fixed time); a rare repeated random member inserts nothing.
 -- Variables: campaign.
 \set member random(1, 2000000000)
-BEGIN \; SET LOCAL lock_timeout = 3000 \; SET LOCAL statement_timeout = 15000;
+BEGIN \;
 SELECT c.starts_at <= now() AND now() < c.ends_at AS open,
        c.issued_count < c.total_quantity AS has_left,
        EXISTS (SELECT FROM coupons.issued_coupons i WHERE i.campaign_id = c.id AND i.member_id = :member::bigint) AS already_issued,

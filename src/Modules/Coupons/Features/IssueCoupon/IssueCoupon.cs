@@ -6,7 +6,6 @@ using Commerce.Modules.Coupons.Contracts;
 using Dapper;
 using FluentValidation;
 using MediatR;
-using Microsoft.Extensions.Options;
 
 namespace Commerce.Modules.Coupons.Features.IssueCoupon;
 
@@ -29,11 +28,11 @@ internal sealed class IssueCouponValidator : AbstractValidator<IssueCoupon>
     }
 }
 
-internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns soldOut, IOptions<DatabaseOptions> database, TimeProvider clock)
+internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns soldOut, TimeProvider clock)
     : IRequestHandler<IssueCoupon, CouponResponse>
 {
-    // One round trip, one implicit transaction (Npgsql sends the batch with a single Sync), so the local timeouts
-    // cover the claim and the campaign row's lock is released inside the server when the statement commits.
+    // One round trip, one implicit transaction, so the campaign row's lock is released inside the server when the
+    // statement commits. The lock and statement timeouts are the connection's own (ConnectionStringDefaults).
     //   seen:     committed state, no lock. A claim bound to fail (window closed, sold out, member already has one)
     //             gates the next step off (a one-time filter: no row is scanned, so no lock is ever requested).
     //   campaign: the row lock; open/has_left are re-read from the locked, latest row version.
@@ -41,7 +40,6 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
     //             and inserts nothing.
     //   counted:  the count goes up only for a row actually inserted, so it can never move without a coupon.
     private const string IssueSql = """
-        SELECT set_config('lock_timeout', @LockTimeout, true), set_config('statement_timeout', @StatementTimeout, true);
         WITH seen AS MATERIALIZED (
             SELECT c.starts_at, c.ends_at,
                    c.starts_at <= @Now AND @Now < c.ends_at AS open,
@@ -86,17 +84,12 @@ internal sealed class IssueCouponHandler(DbSession session, SoldOutCampaigns sol
 
         // 2. Check, then claim under the campaign row lock, in one statement whose outcome says what happened.
         await session.OpenAsync(ct);
-        var settings = database.Value;
-        using var results = await session.Connection.QueryMultipleAsync(session.Command(IssueSql, new
+        var outcome = await session.Connection.QuerySingleOrDefaultAsync<Outcome>(session.Command(IssueSql, new
         {
             command.MemberId,
             command.CampaignId,
             Now = now,
-            LockTimeout = ((long)settings.LockTimeout.TotalMilliseconds).ToString(),
-            StatementTimeout = ((long)settings.StatementTimeout.TotalMilliseconds).ToString(),
-        }, ct));
-        await results.ReadAsync();
-        var outcome = await results.ReadSingleOrDefaultAsync<Outcome>() ?? throw CouponErrors.CampaignNotFoundFor(command.CampaignId);
+        }, ct)) ?? throw CouponErrors.CampaignNotFoundFor(command.CampaignId);
 
         // 3. Refusals, the campaign's state before the member's: closed, sold out, then already issued (seen before
         //    locking, or a concurrent claim of the same member that committed first).
