@@ -50,9 +50,10 @@ internal sealed record FindUnreleasedOrders(DateTimeOffset OlderThan, int Limit)
 
 internal sealed class FindUnreleasedOrdersHandler(DbSession session) : IRequestHandler<FindUnreleasedOrders, IReadOnlyList<long>>
 {
-    private const string Sql = """
+    // Served by orders_unreleased_idx, whose predicate is the same rule.
+    private const string Sql = $"""
         SELECT id FROM orders.orders
-        WHERE released_at IS NULL AND status IN ('PAYMENT_FAILED', 'CANCELLED', 'EXPIRED') AND updated_at < @OlderThan
+        WHERE {OrderRelease.DueSql} AND updated_at < @OlderThan
         ORDER BY updated_at LIMIT @Limit
         """;
 

@@ -64,8 +64,9 @@ internal sealed class PaymentReconciler(
     protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
         var mediator = services.GetRequiredService<IMediator>();
+        var session = services.GetRequiredService<DbSession>();
         var before = metrics.Backlog;
-        var backlog = await metrics.RefreshAsync(ct);
+        var backlog = await metrics.RefreshAsync(session, ct);
         if (backlog.Overdue > before.Overdue)
         {
             logger.LogError("{Overdue} payment(s) have had no final answer from the gateway for more than {Limit} (oldest {Age:0} s): " +
@@ -104,7 +105,7 @@ internal sealed class PaymentReconciler(
 
         if (backlog.LateApprovals > 0)
         {
-            await lateApprovals.RunAsync(ct);
+            await lateApprovals.RunAsync(session, ct);
         }
     }
 }
