@@ -1,9 +1,9 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Members.Features.Login;
 using Commerce.Modules.Members.Features.SignUp;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Commerce.Modules.Members.Tests;
 
@@ -148,7 +148,10 @@ public sealed class LoginLockoutTests(ModuleHost host) : IClassFixture<ModuleHos
         await FailAsync(locked, 5);
 
         var cleanup = host.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<LoginAttemptCleanup>().Single();
-        await cleanup.DeleteFinishedAsync(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            await cleanup.DeleteFinishedAsync(scope.ServiceProvider.GetRequiredService<DbSession>(), CancellationToken.None);
+        }
 
         var left = await host.Sql.QueryAsync<string>("SELECT email FROM members.login_attempts WHERE email = ANY(@emails) ORDER BY email",
             new { emails = new[] { running, locked, ended } });

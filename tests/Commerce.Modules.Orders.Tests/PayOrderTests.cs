@@ -1,3 +1,4 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Orders.Features.CancelOrder;
 using Commerce.Modules.Orders.Features.PayOrder;
@@ -144,7 +145,9 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
         var paymentId = await host.Sql.ScalarAsync<Guid>("SELECT id FROM orders.payments WHERE order_id = @Id", new { order.Id });
         var metrics = host.Services.GetRequiredService<PaymentMetrics>();
-        var before = (await metrics.RefreshAsync(CancellationToken.None)).LateApprovals;
+        await using var scope = host.Services.CreateAsyncScope();
+        var session = scope.ServiceProvider.GetRequiredService<DbSession>();
+        var before = (await metrics.RefreshAsync(session, CancellationToken.None)).LateApprovals;
 
         // The gateway contradicts itself: a status check now says APPROVED (twice: recorded once).
         var approved = new GatewayAnswer(GatewayOutcome.Approved, Reference: "pg-late-1");
@@ -154,7 +157,7 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         var late = await host.Sql.SingleAsync<(string Status, string Reference, bool Recorded)>(
             "SELECT status, late_reference, late_approved_at IS NOT NULL FROM orders.payments WHERE id = @paymentId", new { paymentId });
         Assert.Equal(("DECLINED", "pg-late-1", true), late);
-        Assert.Equal(before + 1, (await metrics.RefreshAsync(CancellationToken.None)).LateApprovals);
+        Assert.Equal(before + 1, (await metrics.RefreshAsync(session, CancellationToken.None)).LateApprovals);
         Assert.Equal("PAYMENT_FAILED", await host.Sql.OrderStatusAsync(order.Id));
     }
 
@@ -165,16 +168,18 @@ public sealed class PayOrderTests(OrdersHost host) : IClassFixture<OrdersHost>
         await Assert.ThrowsAsync<AppException>(() => host.SendAsync(new PayOrder(member.Id, order.Id)));
         var paymentId = await host.Sql.ScalarAsync<Guid>("SELECT id FROM orders.payments WHERE order_id = @Id", new { order.Id });
         var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+        await using var scope = host.Services.CreateAsyncScope();
+        var session = scope.ServiceProvider.GetRequiredService<DbSession>();
 
         // The (simulated) gateway changes its mind and charges after all; its status check says so and we record it.
         await host.Sql.ExecuteAsync("UPDATE gateway_sim.payments SET outcome = 'APPROVED', reference = 'pg-late-2' WHERE payment_id = @paymentId", new { paymentId });
         await host.SendAsync(new CompletePayment(paymentId, order.Id, new GatewayAnswer(GatewayOutcome.Approved, Reference: "pg-late-2")));
-        Assert.True((await metrics.RefreshAsync(CancellationToken.None)).LateApprovals > 0);
+        Assert.True((await metrics.RefreshAsync(session, CancellationToken.None)).LateApprovals > 0);
 
         // Twice, as two rounds (or two instances) would: the background reconciler may take part too.
         var refunds = host.Services.GetRequiredService<LateApprovalRefunds>();
-        await refunds.RunAsync(CancellationToken.None);
-        Assert.Equal(0, await refunds.RunAsync(CancellationToken.None));
+        await refunds.RunAsync(session, CancellationToken.None);
+        Assert.Equal(0, await refunds.RunAsync(session, CancellationToken.None));
 
         Assert.True(await host.Sql.ScalarAsync<bool>("SELECT late_resolved_at IS NOT NULL FROM orders.payments WHERE id = @paymentId", new { paymentId }));
         var charged = await host.Sql.ScalarAsync<long>("SELECT amount FROM orders.payments WHERE id = @paymentId", new { paymentId });

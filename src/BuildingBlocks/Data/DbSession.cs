@@ -36,6 +36,31 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
         _connection ??= await dataSource.OpenConnectionAsync(ct);
     }
 
+    /// <summary>
+    /// Database work outside the mediator pipeline (the member check, a background job's run, a readiness figure):
+    /// opens this scope's connection, runs the work on it with no transaction, and returns the connection to the pool
+    /// at once, so the scope holds none between two such pieces of work. A job that also sends requests through the
+    /// mediator must not run them inside <paramref name="work"/>: the pipeline would take the open session for a
+    /// request nested in another (<c>TransactionBehavior</c>), so this refuses to run on an open session.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<DbSession, Task<T>> work, CancellationToken ct)
+    {
+        if (IsOpen)
+        {
+            throw new InvalidOperationException("The session is already open: work inside a request uses it as it is.");
+        }
+
+        await OpenAsync(ct);
+        try
+        {
+            return await work(this);
+        }
+        finally
+        {
+            await CloseAsync();
+        }
+    }
+
     /// <summary>BEGIN (read committed) with the session's own timeouts, which every connection of the data source
     /// carries from the moment it opens (<see cref="ConnectionStringDefaults"/>): no round trip of its own, since
     /// Npgsql sends the BEGIN together with the handler's first statement.</summary>

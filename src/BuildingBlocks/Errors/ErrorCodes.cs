@@ -15,5 +15,8 @@ public static class ErrorCodes
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string RateLimited = "RATE_LIMITED";
     public const string Overloaded = "OVERLOADED";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
     public const string Internal = "INTERNAL_ERROR";
 }

@@ -1,9 +1,9 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Hosting;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Commerce.BuildingBlocks.Outbox;
 
@@ -14,7 +14,6 @@ namespace Commerce.BuildingBlocks.Outbox;
 /// </summary>
 internal sealed class OutboxCleanup(
     IServiceScopeFactory scopes,
-    NpgsqlDataSource dataSource,
     IOptions<OutboxOptions> options,
     TimeProvider clock,
     ILogger<OutboxCleanup> logger) : PeriodicJob(scopes, logger)
@@ -34,23 +33,23 @@ internal sealed class OutboxCleanup(
 
     protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
-        var deleted = await RemoveDeliveredAsync(ct);
+        var deleted = await RemoveDeliveredAsync(services.GetRequiredService<DbSession>(), ct);
         if (deleted > 0)
         {
             logger.LogInformation("Removed {Count} delivered outbox rows older than {Retention}", deleted, options.Value.Retention);
         }
     }
 
-    /// <summary>Deletes every delivered row past retention, slice by slice; returns how many.</summary>
-    internal async Task<int> RemoveDeliveredAsync(CancellationToken ct)
+    /// <summary>Deletes every delivered row past retention, slice by slice (the connection back in the pool between
+    /// two); returns how many.</summary>
+    internal async Task<int> RemoveDeliveredAsync(DbSession session, CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow() - options.Value.Retention;
         var total = 0;
         int deleted;
         do
         {
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            deleted = await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { Cutoff = cutoff, SliceSize }, cancellationToken: ct));
+            deleted = await session.RunAsync(s => s.Connection.ExecuteAsync(s.Command(DeleteSql, new { Cutoff = cutoff, SliceSize }, ct)), ct);
             total += deleted;
         }
         while (deleted == SliceSize);

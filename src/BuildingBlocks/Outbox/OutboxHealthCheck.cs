@@ -1,6 +1,6 @@
+using Commerce.BuildingBlocks.Data;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Commerce.BuildingBlocks.Outbox;
 
@@ -9,20 +9,12 @@ namespace Commerce.BuildingBlocks.Outbox;
 /// Degraded, not Unhealthy, since orders still work and nothing is lost. So is a platform that refuses us (401, 403,
 /// 404 ...), at once: it will not heal by itself.
 /// </summary>
-internal sealed class OutboxHealthCheck(OutboxMetrics metrics, IOptions<OutboxOptions> options, TimeProvider clock) : IHealthCheck
+internal sealed class OutboxHealthCheck(DbSession session, OutboxMetrics metrics, IOptions<OutboxOptions> options, TimeProvider clock) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        OutboxBacklog backlog;
-        try
+        if (await HealthRead.TryAsync(session, metrics.RefreshBacklogAsync, cancellationToken) is not { } backlog)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            backlog = await metrics.RefreshBacklogAsync(timeout.Token);
-        }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
-        {
-            // The database check reports the outage itself; the exception can name hosts and users.
             return HealthCheckResult.Degraded("The outbox could not be read.");
         }
 

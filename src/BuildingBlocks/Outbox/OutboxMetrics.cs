@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
+using Commerce.BuildingBlocks.Data;
 using Dapper;
-using Npgsql;
 
 namespace Commerce.BuildingBlocks.Outbox;
 
@@ -37,7 +37,6 @@ public sealed class OutboxMetrics
     private readonly Counter<long> _failed;
     private readonly Counter<long> _deadLettered;
     private readonly Histogram<double> _lag;
-    private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _clock;
     private long _deliveredTotal;
     private long _failedTotal;
@@ -45,9 +44,8 @@ public sealed class OutboxMetrics
     private OutboxBacklog _backlog = OutboxBacklog.Unknown;
     private PlatformRefusal? _refusal;
 
-    public OutboxMetrics(IMeterFactory meters, NpgsqlDataSource dataSource, TimeProvider clock)
+    public OutboxMetrics(IMeterFactory meters, TimeProvider clock)
     {
-        _dataSource = dataSource;
         _clock = clock;
         var meter = meters.Create(MeterName);
         _delivered = meter.CreateCounter<long>("commerce.outbox.delivered", "{event}", "Events the data platform acknowledged.");
@@ -73,10 +71,9 @@ public sealed class OutboxMetrics
 
     public OutboxBacklog Backlog => Volatile.Read(ref _backlog);
 
-    public async Task<OutboxBacklog> RefreshBacklogAsync(CancellationToken ct)
+    public async Task<OutboxBacklog> RefreshBacklogAsync(DbSession session, CancellationToken ct)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        var backlog = await connection.QuerySingleAsync<OutboxBacklog>(new CommandDefinition(BacklogSql, cancellationToken: ct));
+        var backlog = await session.RunAsync(s => s.Connection.QuerySingleAsync<OutboxBacklog>(s.Command(BacklogSql, null, ct)), ct);
         Volatile.Write(ref _backlog, backlog);
         return backlog;
     }

@@ -20,6 +20,7 @@ internal sealed class OutboxRelay(
     IDataPlatform platform,
     OutboxSignal signal,
     OutboxMetrics metrics,
+    IServiceScopeFactory scopes,
     IOptions<OutboxOptions> options,
     IOptions<DataPlatformOptions> platformOptions,
     IOptions<DatabaseOptions> databaseOptions,
@@ -348,7 +349,12 @@ internal sealed class OutboxRelay(
             return;
         }
 
-        await metrics.RefreshBacklogAsync(ct);
+        // On the request pool, like every read outside a batch: the relay's own connections are its lanes'.
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            await metrics.RefreshBacklogAsync(scope.ServiceProvider.GetRequiredService<DbSession>(), ct);
+        }
+
         _statsRefreshedAt = clock.GetTimestamp();
     }
 

@@ -126,9 +126,9 @@ internal sealed partial class ProblemMapper(IProblemDetailsService problems, ILo
         switch (e.StatusCode)
         {
             case StatusCodes.Status413PayloadTooLarge:
-                return Problem(413, "PAYLOAD_TOO_LARGE", "The request body is larger than this endpoint accepts.");
+                return Problem(413, ErrorCodes.PayloadTooLarge, "The request body is larger than this endpoint accepts.");
             case StatusCodes.Status415UnsupportedMediaType:
-                return Problem(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.");
+                return Problem(415, ErrorCodes.UnsupportedMediaType, "Send the body as application/json.");
         }
 
         if (e.InnerException is JsonException json)

@@ -31,7 +31,8 @@ public static class MembersModule
             .Validate(o => o.IsValid, $"{MemberStatusCacheOptions.Section}: Duration not negative, MaxEntries positive.")
             .ValidateOnStart();
         services.AddSingleton<MemberStatusCache>();
-        services.AddSingleton<IAuthorizationHandler, ActiveMemberHandler>();
+        // Scoped: it reads the account on the request's own DbSession.
+        services.AddScoped<IAuthorizationHandler, ActiveMemberHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().AddRequirements(new ActiveMemberRequirement(adminOnly: false)))
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().AddRequirements(new ActiveMemberRequirement(adminOnly: true)));

@@ -14,6 +14,13 @@ internal static class OrderRelease
 {
     private const string MarkReleasedSql = "UPDATE orders.orders SET released_at = @Now, updated_at = @Now WHERE id = @OrderId";
 
+    /// <summary>
+    /// The release rule in SQL, for the sweeper's query. The migration's partial index <c>orders_unreleased_idx</c> and the
+    /// orders' CHECK must spell it as literals; <c>ReleaseRuleTests</c> fails when they, this text or <see cref="IsDue"/>
+    /// disagree on any status.
+    /// </summary>
+    public const string DueSql = "released_at IS NULL AND status IN ('PAYMENT_FAILED', 'CANCELLED', 'EXPIRED')";
+
     /// <summary>Whether the order has coupons and stock to give back: it failed, was cancelled or expired, and is not released yet.</summary>
     public static bool IsDue(OrderStore.OrderRow order) =>
         order.ReleasedAt is null && order.Status is OrderStatus.PaymentFailed or OrderStatus.Cancelled or OrderStatus.Expired;

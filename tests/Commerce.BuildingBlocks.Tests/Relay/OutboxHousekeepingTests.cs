@@ -1,3 +1,4 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Outbox;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,8 +25,12 @@ public sealed class OutboxHousekeepingTests
         await using var a = RelayInstance.Create(database, RelayInstance.Settings(null), "cleanup-a");
         await using var b = RelayInstance.Create(database, RelayInstance.Settings(null), "cleanup-b");
 
-        var removed = await Concurrently.RunAsync(2, i =>
-            (i == 0 ? a : b).Services.GetRequiredService<OutboxCleanup>().RemoveDeliveredAsync(CancellationToken.None));
+        var removed = await Concurrently.RunAsync(2, async i =>
+        {
+            var instance = i == 0 ? a : b;
+            await using var scope = instance.Services.CreateAsyncScope();
+            return await instance.Services.GetRequiredService<OutboxCleanup>().RemoveDeliveredAsync(scope.ServiceProvider.GetRequiredService<DbSession>(), CancellationToken.None);
+        });
 
         Assert.Equal(12_000, removed.Sum());
         var left = await sql.QueryAsync<string>("SELECT DISTINCT split_part(stream_id, '-', 1) FROM platform.outbox ORDER BY 1");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -46,7 +47,8 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         var sql = new Sql(database);
         Assert.Equal(commits.Count, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NOT NULL"));
         Assert.Equal(0, await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL"));
-        Assert.Equal(0, (await relay.Metrics.RefreshBacklogAsync(CancellationToken.None)).Pending);
+        await using var scope = relay.Services.CreateAsyncScope();
+        Assert.Equal(0, (await relay.Metrics.RefreshBacklogAsync(scope.ServiceProvider.GetRequiredService<DbSession>(), CancellationToken.None)).Pending);
     }
 
     [Fact]

@@ -1,11 +1,11 @@
 using System.Security.Claims;
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.BuildingBlocks.Security;
 using Dapper;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Commerce.Modules.Members.Auth;
 
@@ -61,7 +61,7 @@ internal sealed record MemberAccess(string Role, string Status);
 /// Checks the account rather than trusting the token's claims, so disabling a member or taking a role away takes effect
 /// (within the status cache's duration on other instances, at once on this one).
 /// </summary>
-internal sealed class ActiveMemberHandler(NpgsqlDataSource dataSource, MemberStatusCache cache) : AuthorizationHandler<ActiveMemberRequirement>
+internal sealed class ActiveMemberHandler(DbSession session, MemberStatusCache cache) : AuthorizationHandler<ActiveMemberRequirement>
 {
     private const string Sql = "SELECT role, status FROM members.members WHERE id = @Id";
 
@@ -74,8 +74,10 @@ internal sealed class ActiveMemberHandler(NpgsqlDataSource dataSource, MemberSta
 
         if (!cache.TryGet(id, out var account))
         {
-            await using var connection = await dataSource.OpenConnectionAsync();
-            account = await connection.QuerySingleOrDefaultAsync<MemberAccess>(Sql, new { Id = id });
+            // The request's own session, before its endpoint opens it: one pooled connection for one statement, back
+            // in the pool before the endpoint runs, as a raw connection from the same pool would be.
+            account = await session.RunAsync(s => s.Connection.QuerySingleOrDefaultAsync<MemberAccess>(s.Command(Sql, new { Id = id }, CancellationToken.None)),
+                CancellationToken.None);
             cache.Remember(id, account);
         }
 

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
+using Commerce.BuildingBlocks.Data;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Commerce.Modules.Orders.Payments;
 
@@ -34,16 +34,14 @@ internal sealed class PaymentMetrics
             (SELECT count(*) FROM orders.payments WHERE late_approved_at IS NOT NULL AND late_resolved_at IS NULL) AS late_approvals
         """;
 
-    private readonly NpgsqlDataSource _dataSource;
     private readonly IOptions<OrdersOptions> _options;
     private readonly TimeProvider _clock;
     private readonly Counter<long> _unknownAnswers;
     private readonly Counter<long> _lateApprovals;
     private PaymentBacklog _backlog = PaymentBacklog.None;
 
-    public PaymentMetrics(IMeterFactory meters, NpgsqlDataSource dataSource, IOptions<OrdersOptions> options, TimeProvider clock)
+    public PaymentMetrics(IMeterFactory meters, IOptions<OrdersOptions> options, TimeProvider clock)
     {
-        _dataSource = dataSource;
         _options = options;
         _clock = clock;
         var meter = meters.Create(MeterName);
@@ -62,11 +60,10 @@ internal sealed class PaymentMetrics
 
     public PaymentBacklog Backlog => Volatile.Read(ref _backlog);
 
-    public async Task<PaymentBacklog> RefreshAsync(CancellationToken ct)
+    public async Task<PaymentBacklog> RefreshAsync(DbSession session, CancellationToken ct)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(ct);
-        var backlog = await connection.QuerySingleAsync<PaymentBacklog>(new CommandDefinition(BacklogSql,
-            new { AlertBefore = _clock.GetUtcNow() - _options.Value.UnknownPaymentAlertAfter }, cancellationToken: ct));
+        var backlog = await session.RunAsync(s => s.Connection.QuerySingleAsync<PaymentBacklog>(s.Command(BacklogSql,
+            new { AlertBefore = _clock.GetUtcNow() - _options.Value.UnknownPaymentAlertAfter }, ct)), ct);
         Volatile.Write(ref _backlog, backlog);
         return backlog;
     }
@@ -80,20 +77,12 @@ internal sealed class PaymentMetrics
 /// The payments' figures in <c>/health/ready</c>: Degraded (still 200: orders work) while a payment has been unknown
 /// longer than the alert limit, or a late approval waits for its customer to be made whole.
 /// </summary>
-internal sealed class PaymentsHealthCheck(PaymentMetrics metrics, IOptions<OrdersOptions> options, TimeProvider clock) : IHealthCheck
+internal sealed class PaymentsHealthCheck(DbSession session, PaymentMetrics metrics, IOptions<OrdersOptions> options, TimeProvider clock) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        PaymentBacklog backlog;
-        try
+        if (await HealthRead.TryAsync(session, metrics.RefreshAsync, cancellationToken) is not { } backlog)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            backlog = await metrics.RefreshAsync(timeout.Token);
-        }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
-        {
-            // The database check reports the outage itself.
             return HealthCheckResult.Degraded("The payments could not be read.");
         }
 

@@ -1,7 +1,6 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Http;
 using Commerce.BuildingBlocks.Mediation;
-using Dapper;
 using FluentValidation;
 using MediatR;
 
@@ -25,11 +24,6 @@ internal sealed class ListDeadLettersHandler(DbSession session) : IRequestHandle
         SELECT count(*) FROM platform.outbox WHERE dead_lettered_at IS NOT NULL;
         """;
 
-    public async Task<PagedList<OutboxMessage>> Handle(ListDeadLetters query, CancellationToken ct)
-    {
-        using var results = await session.Connection.QueryMultipleAsync(session.Command(Sql,
-            new { query.PageSize, Offset = Paging.Offset(query.Page, query.PageSize) }, ct));
-        var items = (await results.ReadAsync<OutboxMessage>()).AsList();
-        return new PagedList<OutboxMessage>(items, query.Page, query.PageSize, await results.ReadSingleAsync<long>());
-    }
+    public Task<PagedList<OutboxMessage>> Handle(ListDeadLetters query, CancellationToken ct) =>
+        Paging.ReadAsync<OutboxMessage>(session, Sql, null, query.Page, query.PageSize, ct);
 }

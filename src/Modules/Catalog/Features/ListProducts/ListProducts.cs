@@ -29,12 +29,6 @@ internal sealed class ListProductsHandler(DbSession session) : IRequestHandler<L
         SELECT count(*) FROM catalog.products WHERE @Status::text IS NULL OR status = @Status;
         """;
 
-    public async Task<PagedList<ProductResponse>> Handle(ListProducts query, CancellationToken ct)
-    {
-        using var results = await session.Connection.QueryMultipleAsync(session.Command(Sql,
-            new { query.Status, query.PageSize, Offset = Paging.Offset(query.Page, query.PageSize) }, ct));
-        var items = (await results.ReadAsync<ProductResponse>()).AsList();
-        var total = await results.ReadSingleAsync<long>();
-        return new PagedList<ProductResponse>(items, query.Page, query.PageSize, total);
-    }
+    public Task<PagedList<ProductResponse>> Handle(ListProducts query, CancellationToken ct) =>
+        Paging.ReadAsync<ProductResponse>(session, Sql, new { query.Status }, query.Page, query.PageSize, ct);
 }

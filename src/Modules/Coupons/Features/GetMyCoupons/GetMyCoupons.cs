@@ -40,18 +40,6 @@ internal sealed class GetMyCouponsHandler(DbSession session, TimeProvider clock)
         SELECT count(*) FROM coupons.issued_coupons i WHERE {Filter};
         """;
 
-    public async Task<PagedList<CouponResponse>> Handle(GetMyCoupons query, CancellationToken ct)
-    {
-        using var results = await session.Connection.QueryMultipleAsync(session.Command(Sql, new
-        {
-            query.MemberId,
-            query.Status,
-            Now = clock.GetUtcNow(),
-            query.PageSize,
-            Offset = Paging.Offset(query.Page, query.PageSize),
-        }, ct));
-        var items = (await results.ReadAsync<CouponResponse>()).AsList();
-        var total = await results.ReadSingleAsync<long>();
-        return new PagedList<CouponResponse>(items, query.Page, query.PageSize, total);
-    }
+    public Task<PagedList<CouponResponse>> Handle(GetMyCoupons query, CancellationToken ct) =>
+        Paging.ReadAsync<CouponResponse>(session, Sql, new { query.MemberId, query.Status, Now = clock.GetUtcNow() }, query.Page, query.PageSize, ct);
 }

@@ -27,12 +27,6 @@ internal sealed class ListOpenCampaignsHandler(DbSession session, TimeProvider c
         SELECT count(*) FROM coupons.campaigns WHERE {Open};
         """;
 
-    public async Task<PagedList<CampaignResponse>> Handle(ListOpenCampaigns query, CancellationToken ct)
-    {
-        using var results = await session.Connection.QueryMultipleAsync(session.Command(Sql,
-            new { Now = clock.GetUtcNow(), query.PageSize, Offset = Paging.Offset(query.Page, query.PageSize) }, ct));
-        var items = (await results.ReadAsync<CampaignResponse>()).AsList();
-        var total = await results.ReadSingleAsync<long>();
-        return new PagedList<CampaignResponse>(items, query.Page, query.PageSize, total);
-    }
+    public Task<PagedList<CampaignResponse>> Handle(ListOpenCampaigns query, CancellationToken ct) =>
+        Paging.ReadAsync<CampaignResponse>(session, Sql, new { Now = clock.GetUtcNow() }, query.Page, query.PageSize, ct);
 }

@@ -1,9 +1,9 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Hosting;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Commerce.Modules.Members.Features.Login;
 
@@ -43,25 +43,23 @@ internal sealed class LoginAttemptCleanup(IServiceScopeFactory scopes, IOptions<
 
     protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
-        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
-        var deleted = await DeleteFinishedAsync(dataSource, ct);
+        var session = services.GetRequiredService<DbSession>();
+        var deleted = await DeleteFinishedAsync(session, ct);
         if (deleted > 0)
         {
             logger.LogInformation("Removed {Count} finished login attempt counts", deleted);
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var sessions = await connection.ExecuteAsync(new CommandDefinition(DeleteExpiredSessionsSql, new { Now = clock.GetUtcNow() }, cancellationToken: ct));
+        var sessions = await session.RunAsync(s => s.Connection.ExecuteAsync(s.Command(DeleteExpiredSessionsSql, new { Now = clock.GetUtcNow() }, ct)), ct);
         if (sessions > 0)
         {
             logger.LogInformation("Removed {Count} expired refresh sessions", sessions);
         }
     }
 
-    internal async Task<int> DeleteFinishedAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    internal Task<int> DeleteFinishedAsync(DbSession session, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { Now = now, CountFrom = now - options.Value.FailureWindow }, cancellationToken: ct));
+        return session.RunAsync(s => s.Connection.ExecuteAsync(s.Command(DeleteSql, new { Now = now, CountFrom = now - options.Value.FailureWindow }, ct)), ct);
     }
 }

@@ -33,11 +33,6 @@ internal sealed class ListMyOrdersHandler(DbSession session) : IRequestHandler<L
         SELECT count(*) FROM orders.orders WHERE member_id = @MemberId AND (@Status::text IS NULL OR status = @Status);
         """;
 
-    public async Task<PagedList<OrderSummary>> Handle(ListMyOrders query, CancellationToken ct)
-    {
-        using var results = await session.Connection.QueryMultipleAsync(session.Command(Sql,
-            new { query.MemberId, query.Status, query.PageSize, Offset = Paging.Offset(query.Page, query.PageSize) }, ct));
-        var items = (await results.ReadAsync<OrderSummary>()).AsList();
-        return new PagedList<OrderSummary>(items, query.Page, query.PageSize, await results.ReadSingleAsync<long>());
-    }
+    public Task<PagedList<OrderSummary>> Handle(ListMyOrders query, CancellationToken ct) =>
+        Paging.ReadAsync<OrderSummary>(session, Sql, new { query.MemberId, query.Status }, query.Page, query.PageSize, ct);
 }

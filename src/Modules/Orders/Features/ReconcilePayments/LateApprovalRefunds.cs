@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
+using Commerce.BuildingBlocks.Data;
 using Commerce.Modules.Orders.Payments;
 using Dapper;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Commerce.Modules.Orders.Features.ReconcilePayments;
 
@@ -13,7 +13,7 @@ namespace Commerce.Modules.Orders.Features.ReconcilePayments;
 /// next round, another instance) can never refund twice; the payment counts as resolved once the gateway says the
 /// money is back. Called by the payment reconciler every round; no row lock is held while the gateway is asked.
 /// </summary>
-internal sealed class LateApprovalRefunds(NpgsqlDataSource dataSource, IPaymentGateway gateway, TimeProvider clock, ILogger<LateApprovalRefunds> logger)
+internal sealed class LateApprovalRefunds(IPaymentGateway gateway, TimeProvider clock, ILogger<LateApprovalRefunds> logger)
 {
     private const string UnresolvedSql = """
         SELECT id, order_id, amount FROM orders.payments
@@ -29,13 +29,9 @@ internal sealed class LateApprovalRefunds(NpgsqlDataSource dataSource, IPaymentG
         new(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"late-approval-refund:{paymentId}")).AsSpan(0, 16));
 
     /// <summary>Returns how many payments were resolved in this round.</summary>
-    public async Task<int> RunAsync(CancellationToken ct)
+    public async Task<int> RunAsync(DbSession session, CancellationToken ct)
     {
-        List<LatePayment> unresolved;
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
-        {
-            unresolved = (await connection.QueryAsync<LatePayment>(new CommandDefinition(UnresolvedSql, cancellationToken: ct))).AsList();
-        }
+        var unresolved = await session.RunAsync(s => s.Connection.QueryAsync<LatePayment>(s.Command(UnresolvedSql, null, ct)), ct);
 
         var resolved = 0;
         foreach (var late in unresolved)
@@ -48,8 +44,7 @@ internal sealed class LateApprovalRefunds(NpgsqlDataSource dataSource, IPaymentG
                 continue;
             }
 
-            await using var connection = await dataSource.OpenConnectionAsync(ct);
-            resolved += await connection.ExecuteAsync(new CommandDefinition(ResolvedSql, new { late.Id, Now = clock.GetUtcNow() }, cancellationToken: ct));
+            resolved += await session.RunAsync(s => s.Connection.ExecuteAsync(s.Command(ResolvedSql, new { late.Id, Now = clock.GetUtcNow() }, ct)), ct);
             logger.LogInformation("Refunded late-approved payment {PaymentId} of order {OrderId} through the gateway (reference {Reference})",
                 late.Id, late.OrderId, answer.Reference);
         }

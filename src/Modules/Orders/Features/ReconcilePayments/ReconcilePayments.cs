@@ -3,7 +3,6 @@ using Commerce.BuildingBlocks.Hosting;
 using Commerce.BuildingBlocks.Mediation;
 using Commerce.Modules.Orders.Features.PayOrder;
 using Commerce.Modules.Orders.Payments;
-using Dapper;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,33 +10,21 @@ using Microsoft.Extensions.Options;
 
 namespace Commerce.Modules.Orders.Features.ReconcilePayments;
 
-/// <summary>
-/// Claims one payment whose outcome is still unknown and whose next check is due, and pushes its next check
-/// out (exponential backoff). The pushed-out time is the claim: another instance will not check the same
-/// payment before it, and a crash only delays the check.
-/// </summary>
+/// <summary>Claims one payment whose outcome is still unknown and whose next check is due (<see cref="DueCheck"/>).</summary>
 internal sealed record ClaimDuePayment(TimeSpan MaxBackoff) : ICommand<DuePayment?>;
 
 internal sealed record DuePayment(Guid Id, long OrderId, long MemberId, long Amount, int CheckAttempts);
 
 internal sealed class ClaimDuePaymentHandler(DbSession session, TimeProvider clock) : IRequestHandler<ClaimDuePayment, DuePayment?>
 {
-    private const string ClaimSql = """
-        UPDATE orders.payments p
-        SET check_attempts = p.check_attempts + 1,
-            next_check_at = @Now + least(@MaxBackoffSeconds, power(2, least(p.check_attempts, 16))) * interval '1 second'
-        WHERE p.id = (
-            SELECT id FROM orders.payments
-            WHERE status = 'PENDING' AND next_check_at <= @Now
-            ORDER BY next_check_at
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED)
-        RETURNING p.id, p.order_id, p.member_id, p.amount, p.check_attempts
+    private const string ClaimSql = $"""
+        UPDATE orders.payments SET {DueCheck.NextCheck}
+        WHERE id = (SELECT id FROM orders.payments WHERE {DueCheck.Due} ORDER BY next_check_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, order_id, member_id, amount, check_attempts
         """;
 
     public Task<DuePayment?> Handle(ClaimDuePayment command, CancellationToken ct) =>
-        session.Connection.QuerySingleOrDefaultAsync<DuePayment>(session.Command(ClaimSql,
-            new { Now = clock.GetUtcNow(), MaxBackoffSeconds = command.MaxBackoff.TotalSeconds }, ct));
+        DueCheck.ClaimAsync<DuePayment>(session, ClaimSql, command.MaxBackoff, clock, ct);
 }
 
 /// <summary>
@@ -64,8 +51,9 @@ internal sealed class PaymentReconciler(
     protected override async Task RunAsync(IServiceProvider services, CancellationToken ct)
     {
         var mediator = services.GetRequiredService<IMediator>();
+        var session = services.GetRequiredService<DbSession>();
         var before = metrics.Backlog;
-        var backlog = await metrics.RefreshAsync(ct);
+        var backlog = await metrics.RefreshAsync(session, ct);
         if (backlog.Overdue > before.Overdue)
         {
             logger.LogError("{Overdue} payment(s) have had no final answer from the gateway for more than {Limit} (oldest {Age:0} s): " +
@@ -104,7 +92,7 @@ internal sealed class PaymentReconciler(
 
         if (backlog.LateApprovals > 0)
         {
-            await lateApprovals.RunAsync(ct);
+            await lateApprovals.RunAsync(session, ct);
         }
     }
 }

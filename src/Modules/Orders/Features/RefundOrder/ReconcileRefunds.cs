@@ -2,7 +2,6 @@ using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Hosting;
 using Commerce.BuildingBlocks.Mediation;
 using Commerce.Modules.Orders.Payments;
-using Dapper;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,32 +9,21 @@ using Microsoft.Extensions.Options;
 
 namespace Commerce.Modules.Orders.Features.RefundOrder;
 
-/// <summary>
-/// Claims one gateway refund whose outcome is still unknown and whose next check is due, and pushes its next check
-/// out (exponential backoff), exactly like the payment reconciler's claim: the pushed-out time is the claim.
-/// </summary>
+/// <summary>Claims one gateway refund whose outcome is still unknown and whose next check is due (<see cref="DueCheck"/>).</summary>
 internal sealed record ClaimDueRefund(TimeSpan MaxBackoff) : ICommand<DueRefund?>;
 
 internal sealed record DueRefund(Guid Id, Guid PaymentId, long OrderId, long Amount, int CheckAttempts);
 
 internal sealed class ClaimDueRefundHandler(DbSession session, TimeProvider clock) : IRequestHandler<ClaimDueRefund, DueRefund?>
 {
-    private const string ClaimSql = """
-        UPDATE orders.refunds r
-        SET check_attempts = r.check_attempts + 1,
-            next_check_at = @Now + least(@MaxBackoffSeconds, power(2, least(r.check_attempts, 16))) * interval '1 second'
-        WHERE r.id = (
-            SELECT id FROM orders.refunds
-            WHERE status = 'PENDING' AND next_check_at <= @Now
-            ORDER BY next_check_at
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED)
-        RETURNING r.id, r.payment_id, r.order_id, r.amount, r.check_attempts
+    private const string ClaimSql = $"""
+        UPDATE orders.refunds SET {DueCheck.NextCheck}
+        WHERE id = (SELECT id FROM orders.refunds WHERE {DueCheck.Due} ORDER BY next_check_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, payment_id, order_id, amount, check_attempts
         """;
 
     public Task<DueRefund?> Handle(ClaimDueRefund command, CancellationToken ct) =>
-        session.Connection.QuerySingleOrDefaultAsync<DueRefund>(session.Command(ClaimSql,
-            new { Now = clock.GetUtcNow(), MaxBackoffSeconds = command.MaxBackoff.TotalSeconds }, ct));
+        DueCheck.ClaimAsync<DueRefund>(session, ClaimSql, command.MaxBackoff, clock, ct);
 }
 
 /// <summary>
