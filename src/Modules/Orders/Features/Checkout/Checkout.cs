@@ -4,7 +4,6 @@ using Commerce.BuildingBlocks.Outbox;
 using Commerce.Modules.Catalog.Contracts;
 using Commerce.Modules.Coupons.Contracts;
 using Commerce.Modules.Points.Contracts;
-using Dapper;
 using FluentValidation;
 using MediatR;
 using Npgsql;
@@ -43,13 +42,6 @@ internal sealed class CheckoutHandler(
     Outbox outbox,
     TimeProvider clock) : IRequestHandler<Checkout, OrderView>
 {
-    // The payment record. Its ledger entry is the one IPointWallet.Deduct inserted just before it in the same batch, the
-    // last sequence value the session drew (its contract); a free order has none.
-    private const string InsertPaymentSql = """
-        INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
-        VALUES (@Id, @OrderId, @MemberId, 'POINTS', @Amount, 'APPROVED', @IdempotencyKey, CASE WHEN @Deducted THEN lastval() END, @Now, @Now)
-        """;
-
     public async Task<OrderView> Handle(Checkout command, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -82,6 +74,12 @@ internal sealed class CheckoutHandler(
         // 6. One round trip: the order and its lines (new rows, no lock), paid at once; lock the member's wallet (FOR UPDATE,
         //    last) and deduct the points (Flow B 2.8; a free order touches no wallet); the payment record. 409
         //    INSUFFICIENT_POINTS is known once the batch ran, and rolls back everything above, the batch's rows included.
+        //    The payment's ledger entry is the one IPointWallet.Deduct inserted right before it in the batch, the last
+        //    sequence value the session drew (the contract says so); a free order has none.
+        const string InsertPaymentSql = """
+            INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
+            VALUES (@Id, @OrderId, @MemberId, 'POINTS', @Amount, 'APPROVED', @IdempotencyKey, CASE WHEN @Deducted THEN lastval() END, @Now, @Now)
+            """;
         await using var batch = new NpgsqlBatch(session.Connection, session.Transaction);
         var order = NewOrder.Insert(batch, orderId, command.MemberId, OrderStatus.Paid, OrderFlow.Checkout, priced,
             paymentDeadline: null, now, paidAt: now);
