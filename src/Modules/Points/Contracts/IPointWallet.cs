@@ -20,7 +20,9 @@ public interface IPointWallet
     /// entry it inserts draws the last sequence value of the statement: the next statement of the same batch reads the
     /// entry's id with <c>lastval()</c>. Once the batch runs, <see cref="PendingDeduction.ReadAsync"/> on the reader
     /// positioned at its result returns the change or throws 409 INSUFFICIENT_POINTS (the caller's transaction must
-    /// then roll back whatever else the batch wrote).
+    /// then roll back whatever else the batch wrote). A short balance inserts no entry, and the rest of the batch runs
+    /// anyway: there <c>lastval()</c> is the session's previous value (an error if it drew none, which the reader's
+    /// disposal would throw instead of INSUFFICIENT_POINTS), so the statements after it must not fail on that.
     /// </summary>
     PendingDeduction Deduct(NpgsqlBatch batch, long memberId, long amount, string reference);
 

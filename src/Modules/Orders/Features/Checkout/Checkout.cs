@@ -75,7 +75,8 @@ internal sealed class CheckoutHandler(
         //    last) and deduct the points (Flow B 2.8; a free order touches no wallet); the payment record. 409
         //    INSUFFICIENT_POINTS is known once the batch ran, and rolls back everything above, the batch's rows included.
         //    The payment's ledger entry is the one IPointWallet.Deduct inserted right before it in the batch, the last
-        //    sequence value the session drew (the contract says so); a free order has none.
+        //    sequence value the session drew (the contract says so); a free order has none. Short of points, it is step 1's
+        //    value instead, never undefined, so the INSERT still succeeds and the batch's outcome is INSUFFICIENT_POINTS.
         const string InsertPaymentSql = """
             INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
             VALUES (@Id, @OrderId, @MemberId, 'POINTS', @Amount, 'APPROVED', @IdempotencyKey, CASE WHEN @Deducted THEN lastval() END, @Now, @Now)
