@@ -131,6 +131,11 @@ internal sealed partial class Bench
             var hot = (await _seed.ProductsAsync(1, Price, 1_000_000_000, "pgbench hot product"))[0];
             return CheckoutVariables(hot, hot);
         });
+        await PgbenchAsync("hot-product checkout, the seed's explicit locks", "checkout_seed_explicit_lock.sql", clients, rate, async () =>
+        {
+            var hot = (await _seed.ProductsAsync(1, Price, 1_000_000_000, "pgbench seed hot product"))[0];
+            return CheckoutVariables(hot, hot);
+        });
     }
 
     /// <summary>Members in turn each buying one unit of a random one of 1,000 products, at <see cref="WriteClients"/>.</summary>

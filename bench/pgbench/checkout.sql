@@ -1,15 +1,19 @@
 -- Checkout (Flow B) of one unit with "couponIds": [] (no coupon lock), statement for statement and round trip for
 -- round trip as src/Modules/Orders/Features/Checkout/Checkout.cs and the contracts it calls send them:
--- BEGIN + timeouts; IProductStock.LockAndReserveAsync (lock, check, take: one statement); NewOrder.InsertAsync;
--- IPointWallet.DeductAsync (lock, check, update, ledger: one statement); the payment; IProductStock.RecordSoldAsync
--- (lock again, daily figures: one statement); the outbox row; COMMIT. Values the app computes (price, ids) come
--- from \gset; the order JSON is a fixed document of the real one's size. Hot product: first_product = last_product.
+-- BEGIN + timeouts; the new order's id (NewOrder.NextIdAsync, before any lock); IProductStock.LockAndSellAsync (lock,
+-- check, take, daily figures: one statement); one batch (joined with \;, one round trip): NewOrder's INSERT,
+-- IPointWallet.Deduct (lock, check, update, ledger: one statement) and the payment, whose ledger id is lastval(); the
+-- outbox row; COMMIT. Values the app computes (price, ids) come from \gset; the order JSON is a fixed document of the
+-- real one's size. Hot product: first_product = last_product.
 -- Variables: first_product, last_product, first_member, last_member, price.
 -- Every variable is cast (::bigint) and the JSON has no colon before a letter or digit (a space, or \u003a inside
--- strings), so the script also runs with -M prepared, where pgbench turns every :name into a parameter.
+-- strings), so the script also runs with -M prepared, where pgbench turns every :name into a parameter (and sends the
+-- joined statements one round trip each).
 \set product random(:first_product, :last_product)
 \set member random(:first_member, :last_member)
 BEGIN \; SET LOCAL lock_timeout = 3000 \; SET LOCAL statement_timeout = 15000;
+SELECT nextval(pg_get_serial_sequence('orders.orders', 'id')) AS order_id
+\gset
 WITH locked AS MATERIALIZED (
     SELECT id, name, status, price, stock FROM catalog.products
     WHERE id = ANY(ARRAY[:product::bigint]::bigint[]) ORDER BY id FOR UPDATE
@@ -21,15 +25,21 @@ WITH locked AS MATERIALIZED (
     WHERE p.id = l.id
       AND (SELECT count(*) = cardinality(ARRAY[:product::bigint]::bigint[]) AND bool_and(k.status = 'ON_SALE' AND k.stock >= w.quantity)
            FROM locked k JOIN lines w ON w.id = k.id)
-    RETURNING p.id, p.stock
+    RETURNING p.id, p.stock, l.quantity
+), recorded AS (
+    INSERT INTO catalog.product_sales_daily (day, product_id, units)
+    SELECT (now() AT TIME ZONE 'UTC')::date, t.id, t.quantity FROM taken t
+    ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
 )
 SELECT k.id, k.name, k.status, k.price, coalesce(t.stock, k.stock) AS stock, t.id IS NOT NULL AS taken
 FROM locked k LEFT JOIN taken t ON t.id = k.id
 ORDER BY k.id;
 WITH new_order AS (
-    INSERT INTO orders.orders (member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
+    INSERT INTO orders.orders (id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
                                coupon_ids, payment_deadline, created_at, updated_at, paid_at)
-    VALUES (:member::bigint, 'PAID', 'CHECKOUT', :price::bigint, 0, :price::bigint - 0, NULL, 0, '{}', NULL, now(), now(), now())
+    OVERRIDING SYSTEM VALUE
+    VALUES (coalesce(:order_id::bigint, nextval(pg_get_serial_sequence('orders.orders', 'id'))), :member::bigint, 'PAID', 'CHECKOUT',
+            :price::bigint, 0, :price::bigint - 0, NULL, 0, '{}', NULL, now(), now(), now())
     RETURNING id
 ), new_lines AS (
     INSERT INTO orders.order_lines (order_id, product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
@@ -39,33 +49,23 @@ WITH new_order AS (
                 ARRAY[NULL]::bigint[], ARRAY[:price::bigint]::bigint[])
              AS l(product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
 )
-SELECT id AS order_id FROM new_order
-\gset
+SELECT id FROM new_order \;
 WITH wallet AS MATERIALIZED (
     SELECT balance FROM points.wallets WHERE member_id = :member::bigint FOR UPDATE
 ), deducted AS (
-    UPDATE points.wallets SET balance = balance - :price::bigint, updated_at = now()
-    WHERE member_id = :member::bigint AND (SELECT balance FROM wallet) >= :price::bigint
-    RETURNING balance
+    UPDATE points.wallets w SET balance = locked.balance - :price::bigint, updated_at = now()
+    FROM wallet locked
+    WHERE w.member_id = :member::bigint AND locked.balance >= :price::bigint
+    RETURNING w.balance
 ), entry AS (
     INSERT INTO points.ledger (member_id, type, amount, balance_after, reference, created_at)
     SELECT :member::bigint, 'USE', -:price::bigint, balance, 'order-' || :order_id::bigint, now() FROM deducted
     RETURNING id, balance_after
 )
-SELECT w.balance, e.id AS ledger_id, e.balance_after
-FROM wallet w LEFT JOIN entry e ON true
-\gset
+SELECT w.balance, e.id AS ledger_entry_id, e.balance_after
+FROM wallet w LEFT JOIN entry e ON true \;
 INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
-VALUES (gen_random_uuid(), :order_id::bigint, :member::bigint, 'POINTS', :price::bigint, 'APPROVED', NULL, :ledger_id::bigint, now(), now());
-WITH locked AS MATERIALIZED (
-    SELECT id FROM catalog.products WHERE id = ANY(ARRAY[:product::bigint]::bigint[]) ORDER BY id FOR UPDATE
-), recorded AS (
-    INSERT INTO catalog.product_sales_daily (day, product_id, units)
-    SELECT (now() AT TIME ZONE 'UTC')::date, l.id, l.quantity FROM unnest(ARRAY[:product::bigint]::bigint[], ARRAY[1]) AS l(id, quantity)
-    WHERE (SELECT count(*) FROM locked) = cardinality(ARRAY[:product::bigint]::bigint[])
-    ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
-)
-SELECT id FROM locked;
+VALUES (gen_random_uuid(), :order_id::bigint, :member::bigint, 'POINTS', :price::bigint, 'APPROVED', NULL, CASE WHEN true THEN lastval() END, now(), now());
 INSERT INTO platform.outbox (id, stream_id, type, version, occurred_at, payload)
 SELECT * FROM unnest(ARRAY[gen_random_uuid()], ARRAY['order-' || :order_id::bigint], ARRAY['OrderPaid'], ARRAY[1], ARRAY[now()],
                      ARRAY['{"order": {"id": 1,"memberId": 1,"status": "PAID","flow": "CHECKOUT","lines": [{"productId": 1,"productName": "pgbench product","quantity": 1,"unitPrice": 1000,"discount": 0,"couponId": null,"amount": 1000}],"subtotal": 1000,"discount": 0,"total": 1000,"orderCouponId": null,"orderDiscount": 0,"couponIds": [],"paymentDeadline": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","paidAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","payment": {"id": "01940000-0000-7000-8000-000000000000","method": "POINTS","status": "APPROVED","amount": 1000,"failureCode": null,"failureReason": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","completedAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00"}},"streamId": "order-1","version": 1}']::jsonb[]);

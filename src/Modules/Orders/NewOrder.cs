@@ -4,6 +4,7 @@ using Commerce.Modules.Catalog.Contracts;
 using Commerce.Modules.Coupons.Contracts;
 using Dapper;
 using FluentValidation;
+using Npgsql;
 
 namespace Commerce.Modules.Orders;
 
@@ -88,13 +89,15 @@ internal static class NewOrder
     }
 
     // The order and its lines in one statement (one round trip while the product rows are locked). New rows: nothing
-    // else can hold them, so this takes no lock another command could wait on.
+    // else can hold them, so this takes no lock another command could wait on. The id is the caller's when it drew one
+    // ahead (NextIdAsync: Checkout names the order in statements sent in the same round trip), else the next one.
     private const string InsertSql = """
         WITH new_order AS (
-            INSERT INTO orders.orders (member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
+            INSERT INTO orders.orders (id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
                                        coupon_ids, payment_deadline, created_at, updated_at, paid_at)
-            VALUES (@MemberId, @Status, @Flow, @Subtotal, @Discount, @Subtotal - @Discount, @OrderCouponId, @OrderDiscount,
-                    @CouponIds, @PaymentDeadline, @Now, @Now, @PaidAt)
+            OVERRIDING SYSTEM VALUE
+            VALUES (coalesce(@Id, nextval(pg_get_serial_sequence('orders.orders', 'id'))), @MemberId, @Status, @Flow, @Subtotal,
+                    @Discount, @Subtotal - @Discount, @OrderCouponId, @OrderDiscount, @CouponIds, @PaymentDeadline, @Now, @Now, @PaidAt)
             RETURNING id
         ), new_lines AS (
             INSERT INTO orders.order_lines (order_id, product_id, product_name, quantity, unit_price, discount, coupon_id, amount)
@@ -105,6 +108,12 @@ internal static class NewOrder
         )
         SELECT id FROM new_order
         """;
+
+    private const string NextIdSql = "SELECT nextval(pg_get_serial_sequence('orders.orders', 'id'))";
+
+    /// <summary>Draws a new order's id, for a command that must name the order before it inserts it. Takes no lock.</summary>
+    public static Task<long> NextIdAsync(DbSession session, CancellationToken ct) =>
+        session.Connection.ExecuteScalarAsync<long>(session.Command(NextIdSql, null, ct));
 
     /// <summary>Inserts the priced order and its lines (see <see cref="InsertSql"/>) and returns it as the API shows it, without a payment.</summary>
     public static async Task<OrderView> InsertAsync(
@@ -118,32 +127,57 @@ internal static class NewOrder
         DateTimeOffset? paidAt,
         CancellationToken ct)
     {
+        await using var batch = new NpgsqlBatch(session.Connection, session.Transaction);
+        var order = Insert(batch, id: null, memberId, status, flow, priced, paymentDeadline, now, paidAt);
+        var id = (long)(await batch.ExecuteScalarAsync(ct))!;
+        return order with { Id = id };
+    }
+
+    /// <summary>
+    /// Adds the INSERT of the priced order and its lines (see <see cref="InsertSql"/>) with the drawn <paramref name="id"/>
+    /// to the caller's batch and returns the order as the API will show it once the batch ran, without a payment.
+    /// </summary>
+    public static OrderView Insert(
+        NpgsqlBatch batch,
+        long? id,
+        long memberId,
+        string status,
+        string flow,
+        Priced priced,
+        DateTimeOffset? paymentDeadline,
+        DateTimeOffset now,
+        DateTimeOffset? paidAt)
+    {
         var (lines, discount) = (priced.Lines, priced.Discount);
-        var id = await session.Connection.ExecuteScalarAsync<long>(session.Command(InsertSql, new
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertSql)
         {
-            MemberId = memberId,
-            Status = status,
-            Flow = flow,
-            priced.Subtotal,
-            Discount = discount.Total,
-            discount.OrderCouponId,
-            discount.OrderDiscount,
-            CouponIds = discount.AppliedCouponIds.ToArray(),
-            PaymentDeadline = paymentDeadline,
-            Now = now,
-            PaidAt = paidAt,
-            ProductIds = lines.Select(l => l.ProductId).ToArray(),
-            ProductNames = lines.Select(l => l.ProductName).ToArray(),
-            Quantities = lines.Select(l => l.Quantity).ToArray(),
-            UnitPrices = lines.Select(l => l.UnitPrice).ToArray(),
-            LineDiscounts = lines.Select(l => l.Discount).ToArray(),
-            LineCouponIds = lines.Select(l => l.CouponId).ToArray(),
-            Amounts = lines.Select(l => l.Amount).ToArray(),
-        }, ct));
+            Parameters =
+            {
+                new NpgsqlParameter<long?>("Id", id),
+                new NpgsqlParameter<long>("MemberId", memberId),
+                new NpgsqlParameter<string>("Status", status),
+                new NpgsqlParameter<string>("Flow", flow),
+                new NpgsqlParameter<long>("Subtotal", priced.Subtotal),
+                new NpgsqlParameter<long>("Discount", discount.Total),
+                new NpgsqlParameter<long?>("OrderCouponId", discount.OrderCouponId),
+                new NpgsqlParameter<long>("OrderDiscount", discount.OrderDiscount),
+                new NpgsqlParameter<long[]>("CouponIds", discount.AppliedCouponIds.ToArray()),
+                new NpgsqlParameter<DateTimeOffset?>("PaymentDeadline", paymentDeadline?.ToUniversalTime()),
+                new NpgsqlParameter<DateTimeOffset>("Now", now.ToUniversalTime()),
+                new NpgsqlParameter<DateTimeOffset?>("PaidAt", paidAt?.ToUniversalTime()),
+                new NpgsqlParameter<long[]>("ProductIds", lines.Select(l => l.ProductId).ToArray()),
+                new NpgsqlParameter<string[]>("ProductNames", lines.Select(l => l.ProductName).ToArray()),
+                new NpgsqlParameter<int[]>("Quantities", lines.Select(l => l.Quantity).ToArray()),
+                new NpgsqlParameter<long[]>("UnitPrices", lines.Select(l => l.UnitPrice).ToArray()),
+                new NpgsqlParameter<long[]>("LineDiscounts", lines.Select(l => l.Discount).ToArray()),
+                new NpgsqlParameter<long?[]>("LineCouponIds", lines.Select(l => l.CouponId).ToArray()),
+                new NpgsqlParameter<long[]>("Amounts", lines.Select(l => l.Amount).ToArray()),
+            },
+        });
 
         var row = new OrderStore.OrderRow
         {
-            Id = id,
+            Id = id ?? 0,
             MemberId = memberId,
             Status = status,
             Flow = flow,

@@ -3,6 +3,7 @@ using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Points.Contracts;
 using Commerce.Modules.Points.Features.ChargePoints;
 using Dapper;
+using Npgsql;
 
 namespace Commerce.Modules.Points;
 
@@ -53,6 +54,44 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
             new { MemberId = memberId, Amount = amount, Type = LedgerType.Use, Reference = reference, Now = clock.GetUtcNow() }, ct));
 
         // 2. Nothing taken: the balance was short.
+        return Taken(result, amount);
+    }
+
+    public PendingDeduction Deduct(NpgsqlBatch batch, long memberId, long amount, string reference)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
+
+        // 1. The same statement as DeductAsync's, sent with the caller's batch.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(DeductSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long>("MemberId", memberId),
+                new NpgsqlParameter<long>("Amount", amount),
+                new NpgsqlParameter<string>("Type", LedgerType.Use),
+                new NpgsqlParameter<string>("Reference", reference),
+                new NpgsqlParameter<DateTimeOffset>("Now", clock.GetUtcNow()),
+            },
+        });
+
+        // 2. Its one row (none: the member never charged), read when the batch has run; nothing taken: the balance was short.
+        return new PendingDeduction(async (reader, ct) =>
+        {
+            Deduction? result = null;
+            if (await reader.ReadAsync(ct))
+            {
+                result = new Deduction(reader.GetInt64(0),
+                    await reader.IsDBNullAsync(1, ct) ? null : reader.GetInt64(1),
+                    await reader.IsDBNullAsync(2, ct) ? null : reader.GetInt64(2));
+            }
+
+            return Taken(result, amount);
+        });
+    }
+
+    private static WalletChange Taken(Deduction? result, long amount)
+    {
         if (result is not { LedgerEntryId: { } entryId, BalanceAfter: { } balanceAfter })
         {
             var balance = result?.Balance ?? 0;

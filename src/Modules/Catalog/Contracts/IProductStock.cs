@@ -19,6 +19,13 @@ public interface IProductStock
     /// </summary>
     Task<IReadOnlyList<ProductSnapshot>> LockAndReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="LockAndReserveAsync"/> for a sale paid at once: in the same statement, and only when the stock was
+    /// taken, adds the units to the popular-products figures of <paramref name="paidAt"/>'s day (what
+    /// <see cref="RecordSoldAsync"/> does), so the product rows are locked by one round trip, not two.
+    /// </summary>
+    Task<IReadOnlyList<ProductSnapshot>> LockAndSellAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct);
+
     /// <summary>Locks the product rows (FOR UPDATE, ascending id) and puts reserved quantities back on the stock (compensation). Works on discontinued products too.</summary>
     Task ReleaseAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
 

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Commerce.Modules.Points.Contracts;
 
 /// <summary>
@@ -12,8 +14,26 @@ public interface IPointWallet
     /// </summary>
     Task<WalletChange> DeductAsync(long memberId, long amount, string reference, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="DeductAsync"/> as a statement added to the caller's <paramref name="batch"/> (its connection and
+    /// transaction), so it shares one round trip with the caller's own statements while they hold hot rows. The ledger
+    /// entry it inserts draws the last sequence value of the statement: the next statement of the same batch reads the
+    /// entry's id with <c>lastval()</c>. Once the batch runs, <see cref="PendingDeduction.ReadAsync"/> on the reader
+    /// positioned at its result returns the change or throws 409 INSUFFICIENT_POINTS (the caller's transaction must
+    /// then roll back whatever else the batch wrote). A short balance inserts no entry, and the rest of the batch runs
+    /// anyway: there <c>lastval()</c> is the session's previous value (an error if it drew none, which the reader's
+    /// disposal would throw instead of INSUFFICIENT_POINTS), so the statements after it must not fail on that.
+    /// </summary>
+    PendingDeduction Deduct(NpgsqlBatch batch, long memberId, long amount, string reference);
+
     /// <summary>Gives <paramref name="amount"/> back (ledger REFUND). Refunds may take the balance past the charge limit.</summary>
     Task<WalletChange> RefundAsync(long memberId, long amount, string reference, CancellationToken ct);
+}
+
+/// <summary>A deduction sent in the caller's batch, whose outcome is read from the batch's reader.</summary>
+public sealed class PendingDeduction(Func<NpgsqlDataReader, CancellationToken, Task<WalletChange>> read)
+{
+    public Task<WalletChange> ReadAsync(NpgsqlDataReader reader, CancellationToken ct) => read(reader, ct);
 }
 
 public sealed record WalletChange(long LedgerEntryId, long Amount, long BalanceAfter);

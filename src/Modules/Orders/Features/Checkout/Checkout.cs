@@ -4,9 +4,10 @@ using Commerce.BuildingBlocks.Outbox;
 using Commerce.Modules.Catalog.Contracts;
 using Commerce.Modules.Coupons.Contracts;
 using Commerce.Modules.Points.Contracts;
-using Dapper;
 using FluentValidation;
 using MediatR;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Commerce.Modules.Orders.Features.Checkout;
 
@@ -26,10 +27,12 @@ internal sealed class CheckoutValidator : AbstractValidator<Checkout>
 /// <summary>
 /// Flow B step 2 (seeds/README.md); step 1, the member check, is the endpoint's Member policy. The rows it locks, in
 /// this order (design.md's global lock order, its steps 2 to 4), each held until commit:
-///   1. the member's issued coupons, by id ascending: step 1, ICouponRedemption.LockUsableAsync or LockAsync;
-///   2. the product rows, by id ascending: step 2, IProductStock.LockAndReserveAsync (step 8 locks them again: already held);
-///   3. the member's point wallet: step 6, IPointWallet.DeductAsync.
-/// There is no order row yet to lock (design.md's 1).
+///   1. the member's issued coupons, by id ascending: step 2, ICouponRedemption.LockUsableAsync or LockAsync;
+///   2. the product rows, by id ascending: step 3, IProductStock.LockAndSellAsync;
+///   3. the member's point wallet: step 6, IPointWallet.Deduct.
+/// There is no order row yet to lock (design.md's 1). A hot product's lock is what every buyer of it waits for, so
+/// what needs no lock comes before it (the order's id) and what follows it is one round trip (step 6) before the
+/// pipeline's outbox and commit.
 /// </summary>
 internal sealed class CheckoutHandler(
     DbSession session,
@@ -44,56 +47,69 @@ internal sealed class CheckoutHandler(
         var now = clock.GetUtcNow();
         var lines = NewOrder.Merge(command.Items);
 
-        // 1. Lock the member's issued coupons (FOR UPDATE, id order; Flow B 2.1): every usable one to choose the best
+        // 1. The new order's id, drawn before any lock: the statements of step 6 name the order without waiting for its INSERT.
+        var orderId = await NewOrder.NextIdAsync(session, ct);
+
+        // 2. Lock the member's issued coupons (FOR UPDATE, id order; Flow B 2.1): every usable one to choose the best
         //    from, or exactly the named ones, each of which must be theirs (422 COUPON_NOT_USABLE).
         var named = NewOrder.Named(command.CouponIds);
         var candidates = named is null
             ? await coupons.LockUsableAsync(command.MemberId, now, ct)
             : NewOrder.AllFound(named, await coupons.LockAsync(command.MemberId, named, ct));
 
-        // 2. Lock the product rows (FOR UPDATE, id order) and take the stock, in one statement (Flow B 2.2-2.5: the product,
-        //    its sale status, stock and price under one lock): each must exist (404), be ON_SALE (409 PRODUCT_DISCONTINUED)
-        //    and have the quantity (409 OUT_OF_STOCK), or nothing is taken.
-        var products = await stock.LockAndReserveAsync(lines, ct);
+        // 3. Lock the product rows (FOR UPDATE, id order), take the stock and add the sale to the popular-products figures, in
+        //    one statement (Flow B 2.2-2.5: the product, its sale status, stock and price under one lock): each must exist
+        //    (404), be ON_SALE (409 PRODUCT_DISCONTINUED) and have the quantity (409 OUT_OF_STOCK), or nothing is written.
+        var products = await stock.LockAndSellAsync(lines, now, ct);
 
-        // 3. Product coupons on their lines, then at most one order coupon on what is left (Flow B 2.6).
+        // 4. Product coupons on their lines, then at most one order coupon on what is left (Flow B 2.6).
         var priced = NewOrder.Price(coupons, lines, products, candidates, chooseBest: named is null, now);
 
-        // 4. The order and its lines (one INSERT of new rows, no lock), paid at once; the used coupons name it.
-        var order = await NewOrder.InsertAsync(session, command.MemberId, OrderStatus.Paid, OrderFlow.Checkout, priced,
-            paymentDeadline: null, now, paidAt: now, ct);
-
-        // 5. The applied coupons, locked in step 1, are USED (Flow B 2.7).
-        if (order.CouponIds.Count > 0)
+        // 5. The applied coupons, locked in step 2, are USED (Flow B 2.7).
+        if (priced.Discount.AppliedCouponIds.Count > 0)
         {
-            await coupons.MarkUsedAsync(order.CouponIds, order.Id, now, ct);
+            await coupons.MarkUsedAsync(priced.Discount.AppliedCouponIds, orderId, now, ct);
         }
 
-        // 6. Lock the member's wallet (FOR UPDATE, last) and deduct the points, in one statement (Flow B 2.8); a free order
-        //    touches no wallet. 409 INSUFFICIENT_POINTS rolls back everything above.
-        long? ledgerId = order.Total > 0 ? (await wallet.DeductAsync(command.MemberId, order.Total, $"order-{order.Id}", ct)).LedgerEntryId : null;
-
-        // 7. The payment record.
+        // 6. One round trip: the order and its lines (new rows, no lock), paid at once; lock the member's wallet (FOR UPDATE,
+        //    last) and deduct the points (Flow B 2.8; a free order touches no wallet); the payment record. 409
+        //    INSUFFICIENT_POINTS is known once the batch ran, and rolls back everything above, the batch's rows included.
+        //    The payment's ledger entry is the one IPointWallet.Deduct inserted right before it in the batch, the last
+        //    sequence value the session drew (the contract says so); a free order has none. Short of points, it is step 1's
+        //    value instead, never undefined, so the INSERT still succeeds and the batch's outcome is INSUFFICIENT_POINTS.
         const string InsertPaymentSql = """
             INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
-            VALUES (@Id, @OrderId, @MemberId, 'POINTS', @Amount, 'APPROVED', @IdempotencyKey, @LedgerId, @Now, @Now)
+            VALUES (@Id, @OrderId, @MemberId, 'POINTS', @Amount, 'APPROVED', @IdempotencyKey, CASE WHEN @Deducted THEN lastval() END, @Now, @Now)
             """;
+        await using var batch = new NpgsqlBatch(session.Connection, session.Transaction);
+        var order = NewOrder.Insert(batch, orderId, command.MemberId, OrderStatus.Paid, OrderFlow.Checkout, priced,
+            paymentDeadline: null, now, paidAt: now);
+        var deduction = order.Total > 0 ? wallet.Deduct(batch, command.MemberId, order.Total, $"order-{order.Id}") : null;
         var payment = new PaymentView(Guid.CreateVersion7(now), PaymentMethod.Points, PaymentStatus.Approved, order.Total, null, null, now, now);
-        await session.Connection.ExecuteAsync(session.Command(InsertPaymentSql, new
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertPaymentSql)
         {
-            payment.Id,
-            OrderId = order.Id,
-            command.MemberId,
-            payment.Amount,
-            command.IdempotencyKey,
-            LedgerId = ledgerId,
-            Now = now,
-        }, ct));
+            Parameters =
+            {
+                new NpgsqlParameter<Guid>("Id", payment.Id),
+                new NpgsqlParameter<long>("OrderId", order.Id),
+                new NpgsqlParameter<long>("MemberId", command.MemberId),
+                new NpgsqlParameter<long>("Amount", payment.Amount),
+                new NpgsqlParameter("IdempotencyKey", NpgsqlDbType.Text) { Value = (object?)command.IdempotencyKey ?? DBNull.Value },
+                new NpgsqlParameter<bool>("Deducted", deduction is not null),
+                new NpgsqlParameter<DateTimeOffset>("Now", now.ToUniversalTime()),
+            },
+        });
+        await using (var results = await batch.ExecuteReaderAsync(ct))
+        {
+            // The first result is the order's id, drawn in step 1; the next, the deduction's.
+            await results.NextResultAsync(ct);
+            if (deduction is not null)
+            {
+                await deduction.ReadAsync(results, ct);
+            }
+        }
 
-        // 8. The popular-products figures. It locks the product rows again: held since step 2, so it neither waits nor breaks the order.
-        await stock.RecordSoldAsync(order.Lines.Select(l => new StockLine(l.ProductId, l.Quantity)).ToList(), now, ct);
-
-        // 9. The data platform hears of it after commit, through the outbox (Flow B step 4).
+        // 7. The data platform hears of it after commit, through the outbox (Flow B step 4).
         var paid = order with { Payment = payment };
         outbox.Record(new OrderPaid(paid));
         return paid;
