@@ -1,17 +1,19 @@
 -- Checkout (Flow B) of one unit with "couponIds": [] (no coupon lock), statement for statement and round trip for
--- round trip as src/Modules/Orders/Features/Checkout/Checkout.cs and the contracts it calls send them:
--- BEGIN + timeouts; the new order's id (NewOrder.NextIdAsync, before any lock); IProductStock.LockAndSellAsync (lock,
--- check, take, daily figures: one statement); one batch (joined with \;, one round trip): NewOrder's INSERT,
--- IPointWallet.Deduct (lock, check, update, ledger: one statement) and the payment, whose ledger id is lastval(); the
--- outbox row; COMMIT. Values the app computes (price, ids) come from \gset; the order JSON is a fixed document of the
--- real one's size. Hot product: first_product = last_product.
+-- round trip as src/Modules/Orders/Features/Checkout/Checkout.cs, the contracts it calls and the pipeline send them:
+-- BEGIN with the new order's id (NewOrder.NextIdAsync, before any lock; Npgsql sends its BEGIN with the first
+-- statement); IProductStock.LockAndSellAsync (lock, check, take, daily figures: one statement); one batch (joined
+-- with \;, one round trip): NewOrder's INSERT, IPointWallet.Deduct (lock, check, update, ledger: one statement) and
+-- the payment, whose ledger id is lastval(); the outbox row with COMMIT (DbSession.BeforeCommit, one round trip).
+-- No SET LOCAL: the app's connections carry the lock and statement timeouts from the moment they open.
+-- Values the app computes (price, ids) come from \gset; the order JSON is a fixed document of the real one's size.
+-- Hot product: first_product = last_product.
 -- Variables: first_product, last_product, first_member, last_member, price.
 -- Every variable is cast (::bigint) and the JSON has no colon before a letter or digit (a space, or \u003a inside
--- strings), so the script also runs with -M prepared, where pgbench turns every :name into a parameter (and sends the
--- joined statements one round trip each).
+-- strings), so the script also runs with -M prepared, where pgbench turns every :name into a parameter and sends
+-- each joined group as one pipeline (the BEGIN with the nextval, which a \gset reads, goes as two round trips).
 \set product random(:first_product, :last_product)
 \set member random(:first_member, :last_member)
-BEGIN \; SET LOCAL lock_timeout = 3000 \; SET LOCAL statement_timeout = 15000;
+BEGIN \;
 SELECT nextval(pg_get_serial_sequence('orders.orders', 'id')) AS order_id
 \gset
 WITH locked AS MATERIALIZED (
@@ -68,5 +70,5 @@ INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, id
 VALUES (gen_random_uuid(), :order_id::bigint, :member::bigint, 'POINTS', :price::bigint, 'APPROVED', NULL, CASE WHEN true THEN lastval() END, now(), now());
 INSERT INTO platform.outbox (id, stream_id, type, version, occurred_at, payload)
 SELECT * FROM unnest(ARRAY[gen_random_uuid()], ARRAY['order-' || :order_id::bigint], ARRAY['OrderPaid'], ARRAY[1], ARRAY[now()],
-                     ARRAY['{"order": {"id": 1,"memberId": 1,"status": "PAID","flow": "CHECKOUT","lines": [{"productId": 1,"productName": "pgbench product","quantity": 1,"unitPrice": 1000,"discount": 0,"couponId": null,"amount": 1000}],"subtotal": 1000,"discount": 0,"total": 1000,"orderCouponId": null,"orderDiscount": 0,"couponIds": [],"paymentDeadline": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","paidAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","payment": {"id": "01940000-0000-7000-8000-000000000000","method": "POINTS","status": "APPROVED","amount": 1000,"failureCode": null,"failureReason": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","completedAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00"}},"streamId": "order-1","version": 1}']::jsonb[]);
+                     ARRAY['{"order": {"id": 1,"memberId": 1,"status": "PAID","flow": "CHECKOUT","lines": [{"productId": 1,"productName": "pgbench product","quantity": 1,"unitPrice": 1000,"discount": 0,"couponId": null,"amount": 1000}],"subtotal": 1000,"discount": 0,"total": 1000,"orderCouponId": null,"orderDiscount": 0,"couponIds": [],"paymentDeadline": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","paidAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","payment": {"id": "01940000-0000-7000-8000-000000000000","method": "POINTS","status": "APPROVED","amount": 1000,"failureCode": null,"failureReason": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","completedAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00"}},"streamId": "order-1","version": 1}']::jsonb[]) \;
 COMMIT;

@@ -1,8 +1,8 @@
 -- Checkout (Flow B) of one unit with no coupon, written the naive way: statement for statement in the order of the
 -- seed's diagram (/work/shared/seeds/001_*.txt, seeds/README.md Flow B step 2), one round trip each, the checks in the
 -- client between them (here \gset; pgbench's stock and wallets never run short, so every check passes):
--- BEGIN (with the pipeline's SET LOCAL timeouts); the product's information (no lock, 2.2); its sale status, locked
--- (2.3: ON_SALE?); the stock decremented (2.4: enough?); the price, under the lock (2.5); no coupon to apply or mark
+-- BEGIN (sent with the first statement, as Npgsql does; the timeouts are the connection's own); the product's
+-- information (no lock, 2.2); its sale status, locked (2.3: ON_SALE?); the stock decremented (2.4: enough?); the price, under the lock (2.5); no coupon to apply or mark
 -- (2.1, 2.6, 2.7: "couponIds": []); the wallet locked (2.8: balance >= total?), updated, its ledger entry; then the
 -- records the product keeps of a paid order: the order, its line, the payment; COMMIT (3). The data platform hears
 -- of it after the commit (4), outside the transaction: no statement here. The product lock is held from the sale
@@ -11,7 +11,7 @@
 -- Every variable is cast (::bigint) and no string holds a colon, so the script also runs with -M prepared.
 \set product random(:first_product, :last_product)
 \set member random(:first_member, :last_member)
-BEGIN \; SET LOCAL lock_timeout = 3000 \; SET LOCAL statement_timeout = 15000;
+BEGIN \;
 SELECT id, name FROM catalog.products WHERE id = :product::bigint
 \gset
 SELECT status FROM catalog.products WHERE id = :product::bigint FOR UPDATE
