@@ -88,16 +88,21 @@ case "${1:-}" in
     shift
     ensure_dotnet
     ensure_postgres
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    # The linters install (npm ci) while the solution builds and the tests run, instead of after them.
+    ensure_lint_tools >"$work/lint-tools.log" 2>&1 &
+    lint_tools=$!
     log "Building"
     dotnet build Commerce.sln -c Release -nologo -v quiet
     log "Running every test"
-    work="$(mktemp -d)"
-    trap 'rm -rf "$work"' EXIT
     # The HTTP tests check every answer against the OpenAPI document, report the counts here and export the document.
     export COMMERCE_CONTRACT_REPORT="$work/contract.tsv" COMMERCE_OPENAPI_EXPORT="$work/openapi.json"
     # A hung test fails the run (with a dump) instead of stalling CI.
     dotnet test Commerce.sln -c Release --no-build -nologo --blame-hang-timeout 10m "$@"
     contract_summary "$COMMERCE_CONTRACT_REPORT"
+    wait "$lint_tools" || { cat "$work/lint-tools.log" >&2; exit 1; }
+    cat "$work/lint-tools.log" >&2
     if [ -s "$COMMERCE_OPENAPI_EXPORT" ]; then
       lint_openapi "$COMMERCE_OPENAPI_EXPORT"
     fi
