@@ -69,8 +69,8 @@ internal static class CommerceLogging
 
         if (asynchronous)
         {
-            // blockWhenFull: past 10,000 queued events a burst waits for the console rather than losing log lines.
-            return configuration.WriteTo.Async(Console, bufferSize: 10_000, blockWhenFull: true);
+            // Past 10,000 queued events a burst waits for the console rather than losing log lines.
+            return configuration.WriteTo.Sink(Serilog.Configuration.LoggerSinkConfiguration.Wrap(inner => new PausingAsyncSink(inner, capacity: 10_000), Console));
         }
 
         Console(configuration.WriteTo);
