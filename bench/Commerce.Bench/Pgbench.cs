@@ -104,12 +104,17 @@ internal static partial class Pgbench
     /// <summary>Rewrites each group of <c>\;</c>-joined statements as a pipeline (see <see cref="RunAsync"/>).</summary>
     internal static string ForPreparedMode(string script)
     {
-        var lines = script.Split('\n');
         var output = new List<string>();
         var command = new List<string>();
-        for (var i = 0; i < lines.Length; i++)
+        foreach (var line in script.Split('\n'))
         {
-            var line = lines[i];
+            if (line.TrimStart().StartsWith('\\') && command.Count > 0)
+            {
+                // A meta-command ends the SQL command before it: \gset reads it, so its group goes one statement a round trip.
+                output.Add(string.Join('\n', command).Replace("\\;", ";\n", StringComparison.Ordinal));
+                command.Clear();
+            }
+
             if (command.Count == 0 && (line.TrimStart().StartsWith('\\') || line.TrimStart().StartsWith("--", StringComparison.Ordinal) || line.Trim().Length == 0))
             {
                 output.Add(line);
@@ -131,9 +136,7 @@ internal static partial class Pgbench
                 continue;
             }
 
-            var statements = text.Replace(" \\;", ";\n", StringComparison.Ordinal).Replace("\\;", ";\n", StringComparison.Ordinal);
-            var readByGset = lines.Skip(i + 1).FirstOrDefault(l => l.Trim().Length > 0)?.Trim() is "\\gset" or "\\aset";
-            output.Add(readByGset ? statements : $"\\startpipeline\n{statements}\n\\endpipeline");
+            output.Add($"\\startpipeline\n{text.Replace("\\;", ";\n", StringComparison.Ordinal)}\n\\endpipeline");
         }
 
         output.AddRange(command);
