@@ -24,28 +24,9 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
     // stock is computed from the locked row, not from `p`: `p` is the version in the statement's snapshot, which a
     // restock committed meanwhile has left behind, and PostgreSQL checks stock >= 0 on that computation before it
     // moves to the latest version. `taken` tells the caller whether it happened; if not, the locked rows say why.
+    // With a @Day (a sale paid at once: Checkout), the sale also goes into that day's popular-products figures without
+    // a second statement on the rows it holds; `recorded` reads `taken`, so a failed reservation records nothing.
     private const string ReserveSql = """
-        WITH locked AS MATERIALIZED (
-            SELECT id, name, status, price, stock FROM catalog.products
-            WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE
-        ), lines AS (
-            SELECT k.id, k.stock, l.quantity, k.status = 'ON_SALE' AND k.stock >= l.quantity AS ok
-            FROM locked k JOIN unnest(@Ids, @Quantities) AS l(id, quantity) ON l.id = k.id
-        ), taken AS (
-            UPDATE catalog.products p SET stock = l.stock - l.quantity, updated_at = @Now
-            FROM lines l
-            WHERE p.id = l.id AND (SELECT count(*) = cardinality(@Ids) AND bool_and(ok) FROM lines)
-            RETURNING p.id, p.stock
-        )
-        SELECT k.id, k.name, k.status, k.price, coalesce(t.stock, k.stock) AS stock, t.id IS NOT NULL AS taken
-        FROM locked k LEFT JOIN taken t ON t.id = k.id
-        ORDER BY k.id
-        """;
-
-    // ReserveSql, and when the stock was taken, the sale in the day's popular-products figures: a sale paid at once
-    // (Checkout) records its figures without a second statement on the rows it holds. `recorded` reads `taken`, so a
-    // failed reservation records nothing.
-    private const string SellSql = """
         WITH locked AS MATERIALIZED (
             SELECT id, name, status, price, stock FROM catalog.products
             WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE
@@ -59,7 +40,7 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
             RETURNING p.id, p.stock, l.quantity
         ), recorded AS (
             INSERT INTO catalog.product_sales_daily (day, product_id, units)
-            SELECT @Day, t.id, t.quantity FROM taken t
+            SELECT CAST(@Day AS date), t.id, t.quantity FROM taken t WHERE CAST(@Day AS date) IS NOT NULL
             ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
         )
         SELECT k.id, k.name, k.status, k.price, coalesce(t.stock, k.stock) AS stock, t.id IS NOT NULL AS taken
@@ -110,12 +91,12 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
     }
 
     public Task<IReadOnlyList<ProductSnapshot>> LockAndReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct) =>
-        ReserveAsync(ReserveSql, lines, soldAt: null, ct);
+        ReserveAsync(lines, soldAt: null, ct);
 
     public Task<IReadOnlyList<ProductSnapshot>> LockAndSellAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct) =>
-        ReserveAsync(SellSql, lines, SalesDay(paidAt), ct);
+        ReserveAsync(lines, SalesDay(paidAt), ct);
 
-    private async Task<IReadOnlyList<ProductSnapshot>> ReserveAsync(string sql, IReadOnlyList<StockLine> lines, DateOnly? soldAt, CancellationToken ct)
+    private async Task<IReadOnlyList<ProductSnapshot>> ReserveAsync(IReadOnlyList<StockLine> lines, DateOnly? soldAt, CancellationToken ct)
     {
         var (ids, quantities) = Split(lines);
         if (ids.Length == 0)
@@ -123,8 +104,8 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
             return [];
         }
 
-        // 1. Lock, check and take (and record the sale, with SellSql), in one statement: every line's stock is taken, or none.
-        var rows = (await session.Connection.QueryAsync<ReservedRow>(session.Command(sql,
+        // 1. Lock, check and take (and record the sale, given its day), in one statement: every line's stock is taken, or none.
+        var rows = (await session.Connection.QueryAsync<ReservedRow>(session.Command(ReserveSql,
             new { Ids = ids, Quantities = quantities, Now = clock.GetUtcNow(), Day = soldAt }, ct))).AsList();
         if (rows.Count == ids.Length && rows.TrueForAll(r => r.Taken))
         {
