@@ -45,16 +45,13 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
         SELECT id AS ledger_entry_id, balance_after FROM entry
         """;
 
+    // The deduction alone: a batch of one, so there is one way to send and read it.
     public async Task<WalletChange> DeductAsync(long memberId, long amount, string reference, CancellationToken ct)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
-
-        // 1. Lock the wallet and take the amount if the balance covers it, with its ledger entry.
-        var result = await session.Connection.QuerySingleOrDefaultAsync<Deduction>(session.Command(DeductSql,
-            new { MemberId = memberId, Amount = amount, Type = LedgerType.Use, Reference = reference, Now = clock.GetUtcNow() }, ct));
-
-        // 2. Nothing taken: the balance was short.
-        return Taken(result, amount);
+        await using var batch = new NpgsqlBatch(session.Connection, session.Transaction);
+        var deduction = Deduct(batch, memberId, amount, reference);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await deduction.ReadAsync(reader, ct);
     }
 
     public PendingDeduction Deduct(NpgsqlBatch batch, long memberId, long amount, string reference)
