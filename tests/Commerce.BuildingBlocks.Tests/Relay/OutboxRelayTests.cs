@@ -231,6 +231,10 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         var database = await TestPostgres.CreateDatabaseAsync();
         var settings = RelayInstance.Settings(platform);
         settings["Commerce:Outbox:DeadLetterAfter"] = "00:00:01";
+        // Only the scripted answers may fail: with the usual 250-ms timeout, a delivery slowed down by a loaded machine
+        // timed out once its event was older than DeadLetterAfter and was dead-lettered too, so the wait below never
+        // saw it acknowledged (a CI run stalled at 42 requests).
+        settings["Commerce:DataPlatform:Timeout"] = "00:00:05";
         await using var relay = RelayInstance.Create(database, settings);
         var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 20, steps: 3);
         await relay.StartAsync();
