@@ -14,7 +14,9 @@ public sealed class HttpPaymentGatewayTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         _fake = await FakePaymentGateway.StartAsync();
-        _http = new HttpClient { BaseAddress = _fake.Url, Timeout = TimeSpan.FromSeconds(2) };
+        // 5 s: under a loaded CI machine a 2-s timeout cut off a fresh fake's first answer (a 403 read as "did not answer
+        // in time"); the hanging mode below still hangs longer (6 s).
+        _http = new HttpClient { BaseAddress = _fake.Url, Timeout = TimeSpan.FromSeconds(5) };
         _gateway = new HttpPaymentGateway(_http, NullLogger<HttpPaymentGateway>.Instance);
     }
 
