@@ -67,12 +67,13 @@ public static class CommerceBuildingBlocks
         configuration["Commerce:DataDirectory"] is { Length: > 0 } directory ? directory : ".data";
 
     /// <summary>A data source on the configured database; <paramref name="poolSize"/> overrides the configured pool size.</summary>
-    internal static NpgsqlDataSource CreateDataSource(IServiceProvider sp, IConfiguration configuration, int? poolSize = null, string? applicationName = null)
+    internal static NpgsqlDataSource CreateDataSource(IServiceProvider sp, IConfiguration configuration, int? poolSize = null, string? applicationName = null,
+        string? sessionSettings = null)
     {
         var connectionString = configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
         var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        var builder = new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options, poolSize, applicationName))
+        var builder = new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options, poolSize, applicationName, sessionSettings))
         {
             // The pool's name in metrics; unnamed, Npgsql would label them with the connection string (host, port, user).
             Name = applicationName ?? "commerce",

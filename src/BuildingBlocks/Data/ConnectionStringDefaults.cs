@@ -9,7 +9,8 @@ namespace Commerce.BuildingBlocks.Data;
 /// </summary>
 internal static class ConnectionStringDefaults
 {
-    public static string Apply(string connectionString, DatabaseOptions options, int? poolSize = null, string? applicationName = null)
+    public static string Apply(string connectionString, DatabaseOptions options, int? poolSize = null, string? applicationName = null,
+        string? sessionSettings = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!Names(connectionString, "MaxPoolSize", "MaximumPoolSize"))
@@ -40,6 +41,11 @@ internal static class ConnectionStringDefaults
         // What the connection string's Options set comes after them, so an operator's own -c wins.
         var timeouts = FormattableString.Invariant(
             $"-c lock_timeout={(long)options.LockTimeout.TotalMilliseconds} -c statement_timeout={(long)options.StatementTimeout.TotalMilliseconds}");
+        if (sessionSettings is not null)
+        {
+            timeouts = $"{timeouts} {sessionSettings}";
+        }
+
         builder.Options = builder.Options is { Length: > 0 } own ? $"{timeouts} {own}" : timeouts;
 
         if (applicationName is not null && !Names(connectionString, "ApplicationName"))

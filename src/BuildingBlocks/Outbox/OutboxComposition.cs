@@ -35,9 +35,14 @@ public static class OutboxComposition
         services.AddMetrics();
         services.AddSingleton<OutboxMetrics>();
         // The relay holds a connection per lane while it waits for the platform: its own pool, so a slow or failing
-        // platform never takes connections from requests.
-        services.AddKeyedSingleton(OutboxRelay.DataSourceKey, (sp, _) => CommerceBuildingBlocks.CreateDataSource(
-            sp, configuration, sp.GetRequiredService<IOptions<OutboxOptions>>().Value.Lanes, applicationName: "commerce-relay"));
+        // platform never takes connections from requests. Its sessions carry the batch's lease, so a batch needs no SET.
+        services.AddKeyedSingleton(OutboxRelay.DataSourceKey, (sp, _) =>
+        {
+            var relay = sp.GetRequiredService<IOptions<OutboxOptions>>().Value;
+            var lease = OutboxRelay.Lease(relay, sp.GetRequiredService<IOptions<DataPlatformOptions>>().Value);
+            return CommerceBuildingBlocks.CreateDataSource(sp, configuration, relay.Lanes, applicationName: "commerce-relay",
+                sessionSettings: FormattableString.Invariant($"-c idle_in_transaction_session_timeout={(long)lease.TotalMilliseconds}"));
+        });
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         services.AddSingleton<OutboxCleanup>();

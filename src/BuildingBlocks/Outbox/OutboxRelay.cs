@@ -23,7 +23,6 @@ internal sealed class OutboxRelay(
     IServiceScopeFactory scopes,
     IOptions<OutboxOptions> options,
     IOptions<DataPlatformOptions> platformOptions,
-    IOptions<DatabaseOptions> databaseOptions,
     TimeProvider clock,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
@@ -56,7 +55,7 @@ internal sealed class OutboxRelay(
         FOR UPDATE OF o SKIP LOCKED
         """;
 
-    // Every outcome of the batch in one round trip. An interrupted delivery (shutdown) is in no list: it stays as it was.
+    // Every outcome of the batch and the COMMIT in one round trip. An interrupted delivery (shutdown) is in no list: it stays as it was.
     private const string RecordSql = """
         UPDATE platform.outbox SET attempts = attempts + 1, delivered_at = @Now, next_attempt_at = NULL
         WHERE id = ANY(@DeliveredIds);
@@ -66,6 +65,7 @@ internal sealed class OutboxRelay(
         UPDATE platform.outbox o SET attempts = o.attempts + 1, dead_lettered_at = @Now, next_attempt_at = NULL, last_error = r.error
         FROM unnest(@DeadIds, @DeadErrors) AS r(id, error)
         WHERE o.id = r.id;
+        COMMIT;
         """;
 
     private long _statsRefreshedAt;
@@ -158,21 +158,21 @@ internal sealed class OutboxRelay(
         }
     }
 
+    /// <summary>The longest a batch can keep its transaction open: every wave of deliveries timing out, and a margin.</summary>
+    internal static TimeSpan Lease(OutboxOptions settings, DataPlatformOptions platform)
+    {
+        var waves = (settings.BatchSize + settings.MaxConcurrency - 1) / settings.MaxConcurrency;
+        return platform.Timeout * waves + TimeSpan.FromSeconds(30);
+    }
+
     /// <summary>One batch; returns how many rows left the pending set and the soonest retry it scheduled.</summary>
     internal async Task<(int Settled, (DateTimeOffset Earliest, DateTimeOffset Latest)? Retries)> RelayBatchAsync(OutboxOptions settings, CancellationToken stoppingToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+        // Npgsql sends the BEGIN with the claim: one round trip. The claim's row locks are the lease; the relay's sessions
+        // end a transaction left idle for longer than a batch can take (Lease), so a hung process releases its claim.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, stoppingToken);
-        // The transaction stays open while the batch is delivered. If this process hangs instead of dying, the
-        // server ends the session after the longest a batch can take, releasing the claim.
         var timeout = platformOptions.Value.Timeout;
-        var waves = (settings.BatchSize + settings.MaxConcurrency - 1) / settings.MaxConcurrency;
-        var lease = timeout * waves + TimeSpan.FromSeconds(30);
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"SET LOCAL statement_timeout = {(long)databaseOptions.Value.StatementTimeout.TotalMilliseconds}; " +
-            $"SET LOCAL idle_in_transaction_session_timeout = {(long)lease.TotalMilliseconds}",
-            transaction: transaction, cancellationToken: stoppingToken));
-
         var rows = (await connection.QueryAsync<ClaimedRow>(new CommandDefinition(ClaimSql,
             new { Now = clock.GetUtcNow(), settings.BatchSize },
             transaction, cancellationToken: stoppingToken))).AsList();
@@ -197,7 +197,8 @@ internal sealed class OutboxRelay(
 
         var now = clock.GetUtcNow();
         var outcomes = Classify(rows, results, settings, now);
-        // Not cancellable: what the platform acknowledged is recorded even while the host stops.
+        // Not cancellable: what the platform acknowledged is recorded even while the host stops. The outcomes go with the
+        // COMMIT (RecordSql ends with it), one round trip; a COMMIT sent this way completes the transaction object too.
         await connection.ExecuteAsync(new CommandDefinition(RecordSql, new
         {
             Now = now,
@@ -208,7 +209,6 @@ internal sealed class OutboxRelay(
             DeadIds = outcomes.Dead.Select(r => r.Row.Id).ToArray(),
             DeadErrors = outcomes.Dead.Select(r => r.Error).ToArray(),
         }, transaction, cancellationToken: CancellationToken.None));
-        await transaction.CommitAsync(CancellationToken.None);
 
         Report(outcomes, now);
         var retries = outcomes.Retries.Count > 0 ? (outcomes.Retries.Min(r => r.At), outcomes.Retries.Max(r => r.At)) : ((DateTimeOffset, DateTimeOffset)?)null;

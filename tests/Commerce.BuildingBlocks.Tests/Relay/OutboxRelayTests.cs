@@ -52,6 +52,19 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_relays_sessions_end_a_batch_left_idle_for_longer_than_a_batch_can_take()
+    {
+        // The claim's row locks are the lease: a hung (not dead) process must lose them. The relay sends no SET per batch;
+        // its pool's sessions carry the timeout: 250 ms per wave of deliveries, 50 rows in waves of 16, plus 30 s.
+        var database = await TestPostgres.CreateDatabaseAsync();
+        await using var relay = RelayInstance.Create(database, RelayInstance.Settings(null));
+        var dataSource = relay.Services.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(OutboxRelay.DataSourceKey);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var show = new Npgsql.NpgsqlCommand("SHOW idle_in_transaction_session_timeout", connection);
+        Assert.Equal("31s", await show.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Two_relays_on_one_database_never_deliver_an_event_twice()
     {
         await using var platform = await FakeDataPlatform.StartAsync();
