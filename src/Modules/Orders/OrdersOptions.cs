@@ -26,9 +26,6 @@ public sealed class OrdersOptions
     /// </summary>
     public TimeSpan UnknownPaymentAlertAfter { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How often a paid order whose sale could not be recorded at once (product rows busy) is finished.</summary>
-    public TimeSpan SaleSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>Longest wait between two status checks of one payment.</summary>
     public TimeSpan ReconcileMaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
