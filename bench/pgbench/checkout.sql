@@ -1,9 +1,10 @@
 -- Checkout (Flow B) of one unit with "couponIds": [] (no coupon lock), statement for statement and round trip for
 -- round trip as src/Modules/Orders/Features/Checkout/Checkout.cs, the contracts it calls and the pipeline send them:
 -- BEGIN with the new order's id (NewOrder.NextIdAsync, before any lock; Npgsql sends its BEGIN with the first
--- statement); IProductStock.LockAndSellAsync (lock, check, take, daily figures: one statement); one batch (joined
--- with \;, one round trip): NewOrder's INSERT, IPointWallet.Deduct (lock, check, update, ledger: one statement) and
--- the payment, whose ledger id is lastval(); the outbox row with COMMIT (DbSession.BeforeCommit, one round trip).
+-- statement); IProductStock.LockAndSellAsync (lock, check, take, daily figures: one statement); then the COMMIT's batch
+-- (DbSession.BeforeCommit; joined with \;, one round trip): NewOrder's INSERT, IPointWallet.DeductOrRaise (lock,
+-- check, update, ledger: one statement, raising when short), the payment, whose ledger id is lastval(), the outbox
+-- row, COMMIT.
 -- No SET LOCAL: the app's connections carry the lock and statement timeouts from the moment they open.
 -- Values the app computes (price, ids) come from \gset; the order JSON is a fixed document of the real one's size.
 -- Hot product: first_product = last_product.
@@ -64,10 +65,10 @@ WITH wallet AS MATERIALIZED (
     SELECT :member::bigint, 'USE', -:price::bigint, balance, 'order-' || :order_id::bigint, now() FROM deducted
     RETURNING id, balance_after
 )
-SELECT w.balance, e.id AS ledger_entry_id, e.balance_after
-FROM wallet w LEFT JOIN entry e ON true \;
+SELECT points.raise_insufficient_points(coalesce((SELECT balance FROM wallet), 0), :price::bigint)
+WHERE NOT EXISTS (SELECT FROM entry) \;
 INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
-VALUES (gen_random_uuid(), :order_id::bigint, :member::bigint, 'POINTS', :price::bigint, 'APPROVED', NULL, CASE WHEN true THEN lastval() END, now(), now());
+VALUES (gen_random_uuid(), :order_id::bigint, :member::bigint, 'POINTS', :price::bigint, 'APPROVED', NULL, CASE WHEN true THEN lastval() END, now(), now()) \;
 INSERT INTO platform.outbox (id, stream_id, type, version, occurred_at, payload)
 SELECT * FROM unnest(ARRAY[gen_random_uuid()], ARRAY['order-' || :order_id::bigint], ARRAY['OrderPaid'], ARRAY[1], ARRAY[now()],
                      ARRAY['{"order": {"id": 1,"memberId": 1,"status": "PAID","flow": "CHECKOUT","lines": [{"productId": 1,"productName": "pgbench product","quantity": 1,"unitPrice": 1000,"discount": 0,"couponId": null,"amount": 1000}],"subtotal": 1000,"discount": 0,"total": 1000,"orderCouponId": null,"orderDiscount": 0,"couponIds": [],"paymentDeadline": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","paidAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","payment": {"id": "01940000-0000-7000-8000-000000000000","method": "POINTS","status": "APPROVED","amount": 1000,"failureCode": null,"failureReason": null,"createdAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00","completedAt": "2025-01-01T00\u003a00\u003a00.000000+00\u003a00"}},"streamId": "order-1","version": 1}']::jsonb[]) \;

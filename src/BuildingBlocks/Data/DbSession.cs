@@ -27,9 +27,13 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
     /// <summary>Runs after a successful commit of the current transaction (e.g. wake the outbox relay).</summary>
     public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
 
-    /// <summary>A statement of the pipeline's tail whose result nothing reads (the outbox rows, the stored response): it is
-    /// sent together with the COMMIT, in one round trip, and like the rest of the transaction it is gone on a rollback.</summary>
-    internal void BeforeCommit(NpgsqlBatchCommand command) => (_beforeCommit ??= []).Add(command);
+    /// <summary>
+    /// Queues a statement whose result nothing reads to be sent with the COMMIT, in one round trip: a handler's last writes
+    /// while it holds a hot row's lock, then the pipeline's tail (the outbox rows, the stored response), in the order queued.
+    /// Like the rest of the transaction it is gone on a rollback. A statement that fails (a rule it checks itself raises,
+    /// see <see cref="Errors.DatabaseRefusal"/>) makes the server skip the rest, COMMIT included, and the command fails.
+    /// </summary>
+    public void BeforeCommit(NpgsqlBatchCommand command) => (_beforeCommit ??= []).Add(command);
 
     public async Task OpenAsync(CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using Commerce.BuildingBlocks.Data;
+using Commerce.BuildingBlocks.Errors;
 using MediatR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace Commerce.BuildingBlocks.Mediation;
 /// <summary>
 /// Commands: one connection, BEGIN (read committed; the connection carries the lock and statement timeouts), the rest of the
 /// pipeline, COMMIT; rollback on any exception. A deadlock or serialization failure retries the whole
-/// command, which is safe because nothing of it committed. Queries: an open connection, no transaction.
+/// command, which is safe because nothing of it committed; a refusal raised by a statement (<see cref="DatabaseRefusal"/>)
+/// becomes the <see cref="Errors.AppException"/> it describes. Queries: an open connection, no transaction.
 /// A nested command joins the open transaction (a nested query the open connection); a multi-step command
 /// opens nothing, its steps do, and whatever connection it left open is closed when it ends. The connection goes back to the pool as soon as the request is done,
 /// before the HTTP response is written.
@@ -64,10 +66,16 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
                 outbox.Discard();
                 await Task.Delay(Random.Shared.Next(5, 20 * attempt), cancellationToken);
             }
-            catch
+            catch (Exception e)
             {
                 await session.RollbackAsync();
                 outbox.Discard();
+                // A rule a statement checked itself (one sent with the COMMIT, whose outcome nothing read before) answers as the code would have.
+                if (DatabaseRefusal.From(e) is { } refusal)
+                {
+                    throw refusal;
+                }
+
                 throw;
             }
             finally

@@ -128,17 +128,17 @@ internal static class NewOrder
         CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(session.Connection, session.Transaction);
-        var order = Insert(batch, id: null, memberId, status, flow, priced, paymentDeadline, now, paidAt);
+        var order = Insert(batch.BatchCommands, id: null, memberId, status, flow, priced, paymentDeadline, now, paidAt);
         var id = (long)(await batch.ExecuteScalarAsync(ct))!;
         return order with { Id = id };
     }
 
     /// <summary>
     /// Adds the INSERT of the priced order and its lines (see <see cref="InsertSql"/>) with the drawn <paramref name="id"/>
-    /// to the caller's batch and returns the order as the API will show it once the batch ran, without a payment.
+    /// to the caller's statements and returns the order as the API will show it once they ran, without a payment.
     /// </summary>
     public static OrderView Insert(
-        NpgsqlBatch batch,
+        ICollection<NpgsqlBatchCommand> batch,
         long? id,
         long memberId,
         string status,
@@ -149,7 +149,7 @@ internal static class NewOrder
         DateTimeOffset? paidAt)
     {
         var (lines, discount) = (priced.Lines, priced.Discount);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertSql)
+        batch.Add(new NpgsqlBatchCommand(InsertSql)
         {
             Parameters =
             {

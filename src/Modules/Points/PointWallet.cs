@@ -13,7 +13,7 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
     // entry change only when the locked balance covers the amount. The new balance is computed from the
     // locked row: the wallet's version in the statement's snapshot may predate a charge, and PostgreSQL checks
     // balance >= 0 on that computation before it moves to the latest version. No row: the member never charged.
-    private const string DeductSql = """
+    private const string DeductCtes = """
         WITH wallet AS MATERIALIZED (
             SELECT balance FROM points.wallets WHERE member_id = @MemberId FOR UPDATE
         ), deducted AS (
@@ -26,8 +26,18 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
             SELECT @MemberId, @Type, -@Amount, balance, @Reference, @Now FROM deducted
             RETURNING id, balance_after
         )
+        """;
+
+    private const string DeductSql = DeductCtes + "\n" + """
         SELECT w.balance, e.id AS ledger_entry_id, e.balance_after
         FROM wallet w LEFT JOIN entry e ON true
+        """;
+
+    // The same, refusing instead of answering: no entry (short, or no wallet) raises INSUFFICIENT_POINTS (migration 0002);
+    // taken, it returns no row.
+    private const string DeductOrRaiseSql = DeductCtes + "\n" + """
+        SELECT points.raise_insufficient_points(coalesce((SELECT balance FROM wallet), 0), @Amount)
+        WHERE NOT EXISTS (SELECT FROM entry)
         """;
 
     // A refund is not held to the balance limit and never creates a wallet. The UPDATE locks the row and adds to its latest
@@ -57,20 +67,9 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
     public PendingDeduction Deduct(NpgsqlBatch batch, long memberId, long amount, string reference)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
 
         // 1. The same statement as DeductAsync's, sent with the caller's batch.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(DeductSql)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<long>("MemberId", memberId),
-                new NpgsqlParameter<long>("Amount", amount),
-                new NpgsqlParameter<string>("Type", LedgerType.Use),
-                new NpgsqlParameter<string>("Reference", reference),
-                new NpgsqlParameter<DateTimeOffset>("Now", clock.GetUtcNow()),
-            },
-        });
+        batch.BatchCommands.Add(Statement(DeductSql, memberId, amount, reference));
 
         // 2. Its one row (none: the member never charged), read when the batch has run; nothing taken: the balance was short.
         return new PendingDeduction(async (reader, ct) =>
@@ -85,6 +84,25 @@ internal sealed class PointWallet(DbSession session, TimeProvider clock) : IPoin
 
             return Taken(result, amount);
         });
+    }
+
+    public NpgsqlBatchCommand DeductOrRaise(long memberId, long amount, string reference) =>
+        Statement(DeductOrRaiseSql, memberId, amount, reference);
+
+    private NpgsqlBatchCommand Statement(string sql, long memberId, long amount, string reference)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
+        return new NpgsqlBatchCommand(sql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long>("MemberId", memberId),
+                new NpgsqlParameter<long>("Amount", amount),
+                new NpgsqlParameter<string>("Type", LedgerType.Use),
+                new NpgsqlParameter<string>("Reference", reference),
+                new NpgsqlParameter<DateTimeOffset>("Now", clock.GetUtcNow()),
+            },
+        };
     }
 
     private static WalletChange Taken(Deduction? result, long amount)

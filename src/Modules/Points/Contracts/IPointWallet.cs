@@ -26,6 +26,16 @@ public interface IPointWallet
     /// </summary>
     PendingDeduction Deduct(NpgsqlBatch batch, long memberId, long amount, string reference);
 
+    /// <summary>
+    /// The deduction as a statement for a batch whose outcome nobody reads, the one sent with the COMMIT
+    /// (<c>DbSession.BeforeCommit</c>): it locks the wallet and takes the amount as <see cref="DeductAsync"/> does, and a short
+    /// balance (or no wallet) raises an error instead (<c>DatabaseRefusal</c>, SQLSTATE CM409), so the server skips the
+    /// rest of the batch, COMMIT included, and the command answers 409 INSUFFICIENT_POINTS exactly as <see cref="DeductAsync"/>
+    /// does. The next statement of the batch reads the ledger entry's id with <c>lastval()</c>, as after
+    /// <see cref="Deduct"/>; nothing that follows runs when the balance is short.
+    /// </summary>
+    NpgsqlBatchCommand DeductOrRaise(long memberId, long amount, string reference);
+
     /// <summary>Gives <paramref name="amount"/> back (ledger REFUND). Refunds may take the balance past the charge limit.</summary>
     Task<WalletChange> RefundAsync(long memberId, long amount, string reference, CancellationToken ct);
 }

@@ -29,10 +29,11 @@ internal sealed class CheckoutValidator : AbstractValidator<Checkout>
 /// this order (design.md's global lock order, its steps 2 to 4), each held until commit:
 ///   1. the member's issued coupons, by id ascending: step 2, ICouponRedemption.LockUsableAsync or LockAsync;
 ///   2. the product rows, by id ascending: step 3, IProductStock.LockAndSellAsync;
-///   3. the member's point wallet: step 6, IPointWallet.Deduct.
+///   3. the member's point wallet: step 6, IPointWallet.DeductOrRaise, with the COMMIT.
 /// There is no order row yet to lock (design.md's 1). A hot product's lock is what every buyer of it waits for, so
-/// what needs no lock comes before it (the order's id) and what follows it is one round trip (step 6) before the
-/// pipeline's outbox and commit.
+/// what needs no lock comes before it (the order's id) and it is held for two round trips: the one that takes it
+/// (step 3) and the COMMIT's, which carries every write that follows (step 6, then the pipeline's outbox row and stored
+/// response). Applied coupons add one between them (step 5).
 /// </summary>
 internal sealed class CheckoutHandler(
     DbSession session,
@@ -47,7 +48,7 @@ internal sealed class CheckoutHandler(
         var now = clock.GetUtcNow();
         var lines = NewOrder.Merge(command.Items);
 
-        // 1. The new order's id, drawn before any lock: the statements of step 6 name the order without waiting for its INSERT.
+        // 1. The new order's id, drawn before any lock: the statements of step 6 name the order without reading its INSERT back.
         var orderId = await NewOrder.NextIdAsync(session, ct);
 
         // 2. Lock the member's issued coupons (FOR UPDATE, id order; Flow B 2.1): every usable one to choose the best
@@ -71,22 +72,27 @@ internal sealed class CheckoutHandler(
             await coupons.MarkUsedAsync(priced.Discount.AppliedCouponIds, orderId, now, ct);
         }
 
-        // 6. One round trip: the order and its lines (new rows, no lock), paid at once; lock the member's wallet (FOR UPDATE,
-        //    last) and deduct the points (Flow B 2.8; a free order touches no wallet); the payment record. 409
-        //    INSUFFICIENT_POINTS is known once the batch ran, and rolls back everything above, the batch's rows included.
-        //    The payment's ledger entry is the one IPointWallet.Deduct inserted right before it in the batch, the last
-        //    sequence value the session drew (the contract says so); a free order has none. Short of points, it is step 1's
-        //    value instead, never undefined, so the INSERT still succeeds and the batch's outcome is INSUFFICIENT_POINTS.
+        // 6. With the COMMIT, in its one round trip (DbSession.BeforeCommit; the outbox row of step 7 and a stored response
+        //    follow them): the order and its lines (new rows, no lock), paid at once; lock the member's wallet (FOR UPDATE,
+        //    last) and deduct the points (Flow B 2.8; a free order touches no wallet); the payment record. Nothing here is
+        //    read back: the response is what this handler already knows. Short of points, the deduction raises 409
+        //    INSUFFICIENT_POINTS in the database, the server skips the rest of the batch, COMMIT included, and the pipeline
+        //    rolls back everything above. The payment's ledger entry is the one IPointWallet.DeductOrRaise inserted right
+        //    before it, the last sequence value the session drew (the contract says so); a free order has none.
         const string InsertPaymentSql = """
             INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
             VALUES (@Id, @OrderId, @MemberId, 'POINTS', @Amount, 'APPROVED', @IdempotencyKey, CASE WHEN @Deducted THEN lastval() END, @Now, @Now)
             """;
-        await using var batch = new NpgsqlBatch(session.Connection, session.Transaction);
+        var batch = new List<NpgsqlBatchCommand>();
         var order = NewOrder.Insert(batch, orderId, command.MemberId, OrderStatus.Paid, OrderFlow.Checkout, priced,
             paymentDeadline: null, now, paidAt: now);
-        var deduction = order.Total > 0 ? wallet.Deduct(batch, command.MemberId, order.Total, $"order-{order.Id}") : null;
+        if (order.Total > 0)
+        {
+            batch.Add(wallet.DeductOrRaise(command.MemberId, order.Total, $"order-{order.Id}"));
+        }
+
         var payment = new PaymentView(Guid.CreateVersion7(now), PaymentMethod.Points, PaymentStatus.Approved, order.Total, null, null, now, now);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(InsertPaymentSql)
+        batch.Add(new NpgsqlBatchCommand(InsertPaymentSql)
         {
             Parameters =
             {
@@ -95,19 +101,11 @@ internal sealed class CheckoutHandler(
                 new NpgsqlParameter<long>("MemberId", command.MemberId),
                 new NpgsqlParameter<long>("Amount", payment.Amount),
                 new NpgsqlParameter("IdempotencyKey", NpgsqlDbType.Text) { Value = (object?)command.IdempotencyKey ?? DBNull.Value },
-                new NpgsqlParameter<bool>("Deducted", deduction is not null),
+                new NpgsqlParameter<bool>("Deducted", order.Total > 0),
                 new NpgsqlParameter<DateTimeOffset>("Now", now.ToUniversalTime()),
             },
         });
-        await using (var results = await batch.ExecuteReaderAsync(ct))
-        {
-            // The first result is the order's id, drawn in step 1; the next, the deduction's.
-            await results.NextResultAsync(ct);
-            if (deduction is not null)
-            {
-                await deduction.ReadAsync(results, ct);
-            }
-        }
+        batch.ForEach(session.BeforeCommit);
 
         // 7. The data platform hears of it after commit, through the outbox (Flow B step 4).
         var paid = order with { Payment = payment };
