@@ -9,7 +9,7 @@ namespace Commerce.BuildingBlocks.Data;
 /// </summary>
 internal static class ConnectionStringDefaults
 {
-    public static string Apply(string connectionString, DatabaseOptions options, int? poolSize = null, string? applicationName = null)
+    public static string Apply(string connectionString, DatabaseOptions options, int? poolSize = null, string? applicationName = null, TimeSpan? keepAlive = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!Names(connectionString, "MaxPoolSize", "MaximumPoolSize"))
@@ -45,6 +45,11 @@ internal static class ConnectionStringDefaults
         if (applicationName is not null && !Names(connectionString, "ApplicationName"))
         {
             builder.ApplicationName = applicationName;
+        }
+
+        if (keepAlive is { } interval && !Names(connectionString, "KeepAlive"))
+        {
+            builder.KeepAlive = (int)Math.Ceiling(interval.TotalSeconds);
         }
 
         return builder.ConnectionString;
