@@ -66,14 +66,18 @@ public static class CommerceBuildingBlocks
     public static string DataDirectory(IConfiguration configuration) =>
         configuration["Commerce:DataDirectory"] is { Length: > 0 } directory ? directory : ".data";
 
-    /// <summary>A data source on the configured database; <paramref name="poolSize"/> overrides the configured pool size.</summary>
-    internal static NpgsqlDataSource CreateDataSource(IServiceProvider sp, IConfiguration configuration, int? poolSize = null, string? applicationName = null,
-        string? sessionSettings = null)
+    /// <summary>
+    /// A data source on the configured database; <paramref name="poolSize"/> overrides the configured pool size,
+    /// <paramref name="keepAlive"/> makes Npgsql query an idle connection that often (so a connection that only waits, for a
+    /// notification say, notices a dead server); <paramref name="sessionSettings"/> are more <c>-c</c> settings for its sessions.
+    /// </summary>
+    public static NpgsqlDataSource CreateDataSource(IServiceProvider sp, IConfiguration configuration, int? poolSize = null, string? applicationName = null,
+        TimeSpan? keepAlive = null, string? sessionSettings = null)
     {
         var connectionString = configuration.GetConnectionString(ConnectionStringName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionStringName} is not set.");
         var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        var builder = new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options, poolSize, applicationName, sessionSettings))
+        var builder = new NpgsqlDataSourceBuilder(ConnectionStringDefaults.Apply(connectionString, options, poolSize, applicationName, keepAlive, sessionSettings))
         {
             // The pool's name in metrics; unnamed, Npgsql would label them with the connection string (host, port, user).
             Name = applicationName ?? "commerce",

@@ -31,6 +31,17 @@ public sealed class ConnectionStringDefaultsTests
     }
 
     [Fact]
+    public void A_keepalive_only_where_asked_for_and_the_connection_string_sets_none()
+    {
+        int KeepAlive(string connectionString, TimeSpan? keepAlive) =>
+            new NpgsqlConnectionStringBuilder(ConnectionStringDefaults.Apply(connectionString, Options, keepAlive: keepAlive)).KeepAlive;
+
+        Assert.Equal(0, KeepAlive("Host=127.0.0.1", null));
+        Assert.Equal(10, KeepAlive("Host=127.0.0.1", TimeSpan.FromSeconds(10)));
+        Assert.Equal(30, KeepAlive("Host=127.0.0.1;Keepalive=30", TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void Pooled_connections_are_not_reset_unless_the_connection_string_asks_for_it()
     {
         Assert.True(Applied("Host=127.0.0.1").NoResetOnClose);

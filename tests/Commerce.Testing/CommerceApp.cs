@@ -33,9 +33,12 @@ public class CommerceApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Settings on top of the test defaults.</summary>
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>The database this host runs on: a fresh one, unless a second instance shares another host's.</summary>
+    protected virtual Task<string> DatabaseAsync() => TestPostgres.CreateDatabaseAsync();
+
     public async Task InitializeAsync()
     {
-        Sql = new Sql(await TestPostgres.CreateDatabaseAsync());
+        Sql = new Sql(await DatabaseAsync());
         DapperConventions.Apply();
         UseKestrel(0);
         StartServer();

@@ -10,7 +10,7 @@ namespace Commerce.BuildingBlocks.Data;
 internal static class ConnectionStringDefaults
 {
     public static string Apply(string connectionString, DatabaseOptions options, int? poolSize = null, string? applicationName = null,
-        string? sessionSettings = null)
+        TimeSpan? keepAlive = null, string? sessionSettings = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!Names(connectionString, "MaxPoolSize", "MaximumPoolSize"))
@@ -51,6 +51,11 @@ internal static class ConnectionStringDefaults
         if (applicationName is not null && !Names(connectionString, "ApplicationName"))
         {
             builder.ApplicationName = applicationName;
+        }
+
+        if (keepAlive is { } interval && !Names(connectionString, "KeepAlive"))
+        {
+            builder.KeepAlive = (int)Math.Ceiling(interval.TotalSeconds);
         }
 
         return builder.ConnectionString;

@@ -28,9 +28,13 @@ public static class MembersModule
         services.AddHostedService<LoginAttemptCleanup>();
         services.AddSingleton<IStartupTask, SeedAccounts>();
         services.AddOptions<MemberStatusCacheOptions>().Bind(configuration.GetSection(MemberStatusCacheOptions.Section))
-            .Validate(o => o.IsValid, $"{MemberStatusCacheOptions.Section}: Duration not negative, MaxEntries positive.")
+            .Validate(o => o.IsValid, $"{MemberStatusCacheOptions.Section}: Duration not negative, DurationWhileListening not shorter, MaxEntries positive.")
             .ValidateOnStart();
         services.AddSingleton<MemberStatusCache>();
+        // The listener holds its connection for as long as the host runs: its own pool of one, so it never takes one from requests.
+        services.AddKeyedSingleton(MemberAccessListener.DataSourceKey, (sp, _) => CommerceBuildingBlocks.CreateDataSource(
+            sp, configuration, poolSize: 1, applicationName: MemberAccessListener.ApplicationName, keepAlive: MemberAccessListener.KeepAlive));
+        services.AddHostedService<MemberAccessListener>();
         // Scoped: it reads the account on the request's own DbSession.
         services.AddScoped<IAuthorizationHandler, ActiveMemberHandler>();
         services.AddAuthorizationBuilder()

@@ -30,6 +30,10 @@ public sealed class DatabaseAccessTests(CommerceApp app) : IClassFixture<Commerc
         "Commerce.BuildingBlocks.Security.PostgresXmlRepository",
         // The relay's batches hold a transaction open while they deliver: its own pool, one connection per lane.
         "Commerce.BuildingBlocks.Outbox.OutboxRelay",
+        // The member-access listener holds one connection for as long as the host runs (LISTEN, then waits): its own
+        // pool of one, which its module builds, so it never takes a connection from requests.
+        "Commerce.Modules.Members.Auth.MemberAccessListener",
+        "Commerce.Modules.Members.MembersModule",
         // An outside system (the simulated gateway), written outside our transactions on purpose.
         "Commerce.Modules.Orders.Payments.SimulatedPaymentGateway",
         // Reads only the pool's size, to size the write admission.

@@ -36,7 +36,8 @@ internal sealed class ChangeMemberStatusHandler(DbSession session, MemberStatusC
         var member = await session.Connection.QuerySingleOrDefaultAsync<MemberResponse>(session.Command(UpdateSql,
                          new { command.MemberId, command.Status, Now = clock.GetUtcNow() }, ct))
                      ?? throw AppException.NotFound(MemberErrors.MemberNotFound, $"Member {command.MemberId} does not exist.");
-        // The member check on this instance sees the change at once; other instances within the status cache's duration.
+        // The member check on this instance sees the change at once, without waiting for the notification the trigger sends
+        // to every instance (migration 0004).
         session.AfterCommit(() => statusCache.Forget(command.MemberId));
         return member;
     }
