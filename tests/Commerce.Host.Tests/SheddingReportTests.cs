@@ -8,6 +8,7 @@ using Serilog.Events;
 namespace Commerce.Host.Tests;
 
 /// <summary>Shed requests are summed up in one warning per kind and second, and left out of the request log.</summary>
+[Collection(ShedCounter.Collection)]
 public sealed class SheddingReportTests
 {
     [Fact]

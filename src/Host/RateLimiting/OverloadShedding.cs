@@ -20,7 +20,10 @@ internal sealed class OverloadOptions
     public AdmissionOptions Writes { get; set; } = new();
 
     /// <summary>How long a request may wait for a slot before it is refused: what an admitted request can lose to
-    /// the queue, so an overloaded instance still answers what it admits within about half a second.</summary>
+    /// the queue, so an overloaded instance still answers what it admits within about half a second. It also decides
+    /// who may wait at all: a request that finds no free slot joins the queue only if the requests already queued ahead
+    /// of it are served within this time at the rate its kind completes now; otherwise it is refused at once rather
+    /// than after waiting this long for nothing (see <see cref="OverloadGate.MayQueue(long, double, TimeSpan)"/>).</summary>
     public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromMilliseconds(300);
 
     internal bool IsValid => Reads.IsValid && Writes.IsValid && MaxQueueWait >= TimeSpan.Zero;
@@ -32,10 +35,11 @@ internal sealed class AdmissionOptions
     /// <summary>Requests of this kind that run at once; unset, it follows the pool and the cores (see <see cref="OverloadGate"/>).</summary>
     public int? MaxConcurrentRequests { get; set; }
 
-    /// <summary>Requests that may wait for a slot; beyond this they are refused at once. Long enough that a burst of a
+    /// <summary>Requests that may wait for a slot at most; beyond this they are refused at once. Long enough that a burst of a
     /// few hundred clients waits rather than being refused: measured with 64, a closed loop of 100 clients had 70 % of
-    /// its requests refused (each refusal comes back at once and is refused again); with 1,000, 11 %. The wait, not the
-    /// queue, is what bounds an admitted request's latency.</summary>
+    /// its requests refused (each refusal comes back at once and is refused again); with 1,000, 11 %. Below this cap
+    /// the queue is as long as the current completion rate serves within <see cref="OverloadOptions.MaxQueueWait"/>
+    /// (about 190 charges at 620 a second and 300 ms), so the cap only matters while that rate is not yet known.</summary>
     public int QueueLimit { get; set; } = 1_000;
 
     internal bool IsValid => MaxConcurrentRequests is null or > 0 && QueueLimit >= 0;
@@ -50,12 +54,15 @@ internal enum RequestKind
 /// <summary>
 /// Load shedding: the framework's <see cref="ConcurrencyLimiter"/> in front of authentication (the member check
 /// spends a connection, so an overloaded instance must refuse before it), one for reads and one for writes, so a flood
-/// of checkouts cannot refuse the product page and a flood of page views cannot refuse checkouts. A request that gets
-/// no slot within <see cref="OverloadOptions.MaxQueueWait"/>, or finds its queue full, is answered at once with 503
-/// OVERLOADED and Retry-After; it never reached a handler, so nothing of it is committed. An admitted request runs to
-/// the end. Health probes are never shed: an overloaded instance is still alive and ready.
+/// of checkouts cannot refuse the product page and a flood of page views cannot refuse checkouts. A request that finds
+/// no free slot waits only if the queue ahead of it drains within <see cref="OverloadOptions.MaxQueueWait"/> at the
+/// rate its kind completes now; otherwise, or when its queue is full or its wait runs out, it is answered with 503
+/// OVERLOADED and Retry-After. Refusing at once what the queue cannot serve in time matters under a sustained overload:
+/// the queue then stays full, and without the rule every refused request first waited the whole MaxQueueWait (and the
+/// admitted ones behind a queue that long). A refused request never reached a handler, so nothing of it is committed.
+/// An admitted request runs to the end. Health probes are never shed: an overloaded instance is still alive and ready.
 /// </summary>
-internal sealed class OverloadShedding(RequestDelegate next, OverloadGate gate, SheddingReport report, IOptions<OverloadOptions> options)
+internal sealed class OverloadShedding(RequestDelegate next, OverloadGate gate, SheddingReport report, IOptions<OverloadOptions> options, TimeProvider time)
 {
     /// <summary>Set on a request that was shed, so the request log leaves it to <see cref="SheddingReport"/>'s summary.</summary>
     public static readonly object ShedKey = new();
@@ -72,7 +79,9 @@ internal sealed class OverloadShedding(RequestDelegate next, OverloadGate gate, 
 
         var kind = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? RequestKind.Read : RequestKind.Write;
         var limiter = gate.For(kind);
-        using var lease = limiter.AttemptAcquire() is { IsAcquired: true } immediate ? immediate : await WaitAsync(limiter, context);
+        using var lease = limiter.AttemptAcquire() is { IsAcquired: true } immediate ? immediate
+            : gate.MayQueue(kind, _options.MaxQueueWait) ? await WaitAsync(limiter, context)
+            : Refused.Lease;
         if (!lease.IsAcquired)
         {
             context.Items[ShedKey] = kind;
@@ -81,7 +90,15 @@ internal sealed class OverloadShedding(RequestDelegate next, OverloadGate gate, 
             return;
         }
 
-        await next(context);
+        var started = time.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            gate.Completed(kind, time.GetElapsedTime(started));
+        }
     }
 
     private async Task<RateLimitLease> WaitAsync(ConcurrencyLimiter limiter, HttpContext context)
@@ -111,7 +128,7 @@ internal sealed class OverloadShedding(RequestDelegate next, OverloadGate gate, 
         });
     }
 
-    /// <summary>A lease that was not granted (the wait ran out).</summary>
+    /// <summary>A lease that was not granted (the queue could not serve it in time, or the wait ran out).</summary>
     private sealed class Refused : RateLimitLease
     {
         public static readonly Refused Lease = new();
@@ -143,34 +160,112 @@ internal sealed class OverloadShedding(RequestDelegate next, OverloadGate gate, 
 /// second, the cores a few thousand reads, so the cores are the limit. 32 per core keeps them busy while reads wait on
 /// their round trip, and lets a 20-ms stall at 3,000 reads a second pass without queueing.</item>
 /// </list>
+/// Each kind also keeps the mean time its admitted requests hold a slot, from which <see cref="MayQueue(RequestKind, TimeSpan)"/>
+/// tells how fast its queue drains.
 /// </summary>
 internal sealed class OverloadGate : IDisposable
 {
+    private readonly Lane _reads;
+    private readonly Lane _writes;
+
     public OverloadGate(IOptions<OverloadOptions> options, NpgsqlDataSource dataSource)
     {
         var pool = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxPoolSize;
-        Reads = Limiter(options.Value.Reads, 32 * Environment.ProcessorCount);
-        Writes = Limiter(options.Value.Writes, 4 * pool);
+        _reads = new Lane(options.Value.Reads, 32 * Environment.ProcessorCount);
+        _writes = new Lane(options.Value.Writes, 4 * pool);
     }
 
-    public ConcurrencyLimiter Reads { get; }
+    public ConcurrencyLimiter Reads => _reads.Limiter;
 
-    public ConcurrencyLimiter Writes { get; }
+    public ConcurrencyLimiter Writes => _writes.Limiter;
 
-    public ConcurrencyLimiter For(RequestKind kind) => kind == RequestKind.Read ? Reads : Writes;
+    public ConcurrencyLimiter For(RequestKind kind) => LaneFor(kind).Limiter;
+
+    /// <summary>An admitted request of this kind gave its slot back after holding it this long.</summary>
+    public void Completed(RequestKind kind, TimeSpan held) => LaneFor(kind).Held.Record(held);
+
+    /// <summary>Whether a request of this kind that found no free slot may wait for one: the rule below, with the
+    /// kind's queue and its current rate.</summary>
+    public bool MayQueue(RequestKind kind, TimeSpan maxQueueWait)
+    {
+        var lane = LaneFor(kind);
+        return MayQueue(lane.Limiter.GetStatistics()!.CurrentQueuedCount, lane.Held.CompletionsPerSecond(lane.Permits), maxQueueWait);
+    }
+
+    /// <summary>
+    /// The admission rule: a request that finds every slot taken waits only if the <paramref name="queued"/> requests
+    /// ahead of it are served within <paramref name="maxQueueWait"/> at <paramref name="completionsPerSecond"/>, the rate
+    /// slots are given back now; otherwise it could only wait the whole time and be refused then, so it is refused at
+    /// once. Requests let in together may overshoot the bound by a few; the wait's deadline still holds each of them.
+    /// </summary>
+    internal static bool MayQueue(long queued, double completionsPerSecond, TimeSpan maxQueueWait) =>
+        maxQueueWait > TimeSpan.Zero && queued < completionsPerSecond * maxQueueWait.TotalSeconds;
 
     public void Dispose()
     {
-        Reads.Dispose();
-        Writes.Dispose();
+        _reads.Limiter.Dispose();
+        _writes.Limiter.Dispose();
     }
 
-    private static ConcurrencyLimiter Limiter(AdmissionOptions options, int defaultLimit) => new(new ConcurrencyLimiterOptions
+    private Lane LaneFor(RequestKind kind) => kind == RequestKind.Read ? _reads : _writes;
+
+    private sealed class Lane
     {
-        PermitLimit = options.MaxConcurrentRequests ?? defaultLimit,
-        QueueLimit = options.QueueLimit,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-    });
+        public Lane(AdmissionOptions options, int defaultLimit)
+        {
+            Permits = options.MaxConcurrentRequests ?? defaultLimit;
+            Limiter = new(new ConcurrencyLimiterOptions
+            {
+                PermitLimit = Permits,
+                QueueLimit = options.QueueLimit,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            });
+        }
+
+        public int Permits { get; }
+
+        public ConcurrencyLimiter Limiter { get; }
+
+        public SlotTime Held { get; } = new();
+    }
+}
+
+/// <summary>
+/// The mean time a kind's admitted requests hold their slot, weighted towards the latest (each completion moves it a
+/// 32nd of the way: about the last hundred requests count, a fraction of a second under overload).
+/// <para>
+/// While every slot is taken, which is the only time the admission rule asks, slots come back at permits ÷ this mean
+/// a second (Little's law). Measured that way the rate is known from the first completions on, and survives an idle
+/// period: a counter of completions in the last second would read zero after a quiet minute and refuse a burst the
+/// instance can serve. The mean starts at zero and climbs towards what is measured, so a cold instance errs on the side
+/// of queueing (the configured QueueLimit and MaxQueueWait still bound it) until a few dozen requests have completed;
+/// after an idle period the last mean, if anything from a light load, errs the same way and corrects itself as fast.
+/// </para>
+/// </summary>
+internal sealed class SlotTime
+{
+    private const int Weight = 32;
+
+    private long _meanTicks;
+
+    public TimeSpan Mean => TimeSpan.FromTicks(Volatile.Read(ref _meanTicks));
+
+    public void Record(TimeSpan held)
+    {
+        // Lock-free: every admitted request records here, thousands a second under load.
+        while (true)
+        {
+            var mean = Volatile.Read(ref _meanTicks);
+            var next = mean + ((held.Ticks - mean) / Weight);
+            if (Interlocked.CompareExchange(ref _meanTicks, next, mean) == mean)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The rate slots come back while all <paramref name="permits"/> are taken; unbounded before anything was measured.</summary>
+    public double CompletionsPerSecond(int permits) => Mean is { Ticks: > 0 } mean ? permits / mean.TotalSeconds : double.PositiveInfinity;
 }
 
 internal static class OverloadSheddingExtensions
