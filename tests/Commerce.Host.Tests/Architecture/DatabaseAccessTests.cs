@@ -1,8 +1,5 @@
-using System.Reflection;
-using ArchUnitNET.Loader;
 using Commerce.BuildingBlocks.Data;
 using Commerce.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static ArchUnitNET.Fluent.ArchRuleDefinition;
 
@@ -43,11 +40,7 @@ public sealed class DatabaseAccessTests(CommerceApp app) : IClassFixture<Commerc
     [Fact]
     public void Only_the_listed_exceptions_use_a_data_source_directly()
     {
-        var assemblies = app.Services.GetServices<CommerceModule>().Select(m => m.Assembly)
-            .Append(Assembly.Load("Commerce.Host"))
-            .Distinct()
-            .ToArray();
-        var architecture = new ArchLoader().LoadAssemblies(assemblies).Build();
+        var architecture = HostArchitecture.Of(app.Services);
 
         var users = Types().That().DependOnAny(typeof(NpgsqlDataSource)).GetObjects(architecture)
             .Select(t => Outermost(t.FullName))
