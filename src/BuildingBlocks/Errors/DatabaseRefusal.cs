@@ -15,6 +15,13 @@ public static class DatabaseRefusal
 {
     public const string ConflictSqlState = "CM409";
 
+    /// <summary>
+    /// Not a refusal: a statement sent with the COMMIT found that what the command read before taking its locks has
+    /// changed since (a product's price between the unlocked read and the lock), so its outcome would rest on stale
+    /// input. Like a deadlock, nothing of it committed and the pipeline retries the whole command, which reads again.
+    /// </summary>
+    public const string StaleReadSqlState = "CMSTL";
+
     /// <summary>The 409 the error describes, its extensions in the order of the JSON object; null for any other exception.</summary>
     internal static AppException? From(Exception exception)
     {

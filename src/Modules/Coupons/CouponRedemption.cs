@@ -2,6 +2,7 @@ using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Coupons.Contracts;
 using Dapper;
+using Npgsql;
 
 namespace Commerce.Modules.Coupons;
 
@@ -65,6 +66,23 @@ internal sealed class CouponRedemption(DbSession session) : ICouponRedemption
 
     public async Task<IReadOnlyList<IssuedCoupon>> LockUsableAsync(long memberId, DateTimeOffset now, CancellationToken ct) =>
         (await session.Connection.QueryAsync<IssuedCoupon>(session.Command(LockUsableSql, new { MemberId = memberId, Now = now }, ct))).AsList();
+
+    public NpgsqlBatchCommand Lock(long memberId, IReadOnlyCollection<long>? issuedCouponIds, DateTimeOffset now)
+    {
+        if (issuedCouponIds is null)
+        {
+            return new NpgsqlBatchCommand(LockUsableSql)
+            {
+                Parameters = { new NpgsqlParameter<long>("MemberId", memberId), new NpgsqlParameter<DateTimeOffset>("Now", now.ToUniversalTime()) },
+            };
+        }
+
+        ArgumentOutOfRangeException.ThrowIfZero(issuedCouponIds.Count);
+        return new NpgsqlBatchCommand(LockSql)
+        {
+            Parameters = { new NpgsqlParameter<long>("MemberId", memberId), new NpgsqlParameter<long[]>("Ids", issuedCouponIds.Distinct().ToArray()) },
+        };
+    }
 
     public Discount Apply(IReadOnlyList<BasketLine> lines, IReadOnlyList<IssuedCoupon> coupons, DateTimeOffset now) =>
         DiscountRules.Apply(lines, coupons, now);

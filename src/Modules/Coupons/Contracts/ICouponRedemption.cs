@@ -1,4 +1,5 @@
 using Commerce.BuildingBlocks.Errors;
+using Npgsql;
 
 namespace Commerce.Modules.Coupons.Contracts;
 
@@ -22,6 +23,13 @@ public interface ICouponRedemption
     /// ascending id; not their campaigns) and returns them.
     /// </summary>
     Task<IReadOnlyList<IssuedCoupon>> LockUsableAsync(long memberId, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="LockAsync"/> (a non-empty list) or, for null ids, <see cref="LockUsableAsync"/>, as a statement for the
+    /// caller's batch (DbSession.Batch), so the lock shares a round trip with other statements; its rows are
+    /// <see cref="IssuedCoupon"/>s in ascending id order.
+    /// </summary>
+    NpgsqlBatchCommand Lock(long memberId, IReadOnlyCollection<long>? issuedCouponIds, DateTimeOffset now);
 
     /// <summary>
     /// Applies exactly these coupons to the basket: at most one PRODUCT coupon per line (on that line), at most
