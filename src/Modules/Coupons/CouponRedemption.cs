@@ -42,6 +42,19 @@ internal sealed class CouponRedemption(DbSession session) : ICouponRedemption
         RETURNING id
         """;
 
+    // The same, refusing instead of answering (migration 0011): the first id, ascending, that was not marked.
+    private const string MarkUsedOrRaiseSql = """
+        WITH marked AS (
+            UPDATE coupons.issued_coupons SET status = 'USED', order_id = @OrderId, used_at = @Now
+            WHERE id = ANY(@Ids) AND status = 'AVAILABLE' AND expires_at > @Now
+            RETURNING id
+        )
+        SELECT coupons.raise_coupon_not_usable(min(i.id))
+        FROM unnest(@Ids) AS i(id)
+        WHERE i.id NOT IN (SELECT id FROM marked)
+        HAVING count(*) > 0
+        """;
+
     // A compensation runs in its own transaction, so it takes its own locks, in id order; only coupons this order
     // used come back, which makes a second run change nothing.
     private const string RestoreSql = """
@@ -106,6 +119,21 @@ internal sealed class CouponRedemption(DbSession session) : ICouponRedemption
             throw AppException.Unprocessable(CouponErrors.CouponNotUsable, $"Coupon {missing} cannot be used: it is not an available, unexpired coupon.")
                 .With("couponId", missing);
         }
+    }
+
+    public NpgsqlBatchCommand MarkUsedOrRaise(IReadOnlyCollection<long> issuedCouponIds, long orderId, DateTimeOffset now)
+    {
+        var ids = issuedCouponIds.Distinct().Order().ToArray();
+        ArgumentOutOfRangeException.ThrowIfZero(ids.Length);
+        return new NpgsqlBatchCommand(MarkUsedOrRaiseSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long[]>("Ids", ids),
+                new NpgsqlParameter<long>("OrderId", orderId),
+                new NpgsqlParameter<DateTimeOffset>("Now", now.ToUniversalTime()),
+            },
+        };
     }
 
     public async Task RestoreAsync(IReadOnlyCollection<long> issuedCouponIds, long orderId, CancellationToken ct)

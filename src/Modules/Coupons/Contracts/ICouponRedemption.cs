@@ -48,6 +48,13 @@ public interface ICouponRedemption
     /// </summary>
     Task MarkUsedAsync(IReadOnlyCollection<long> issuedCouponIds, long orderId, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="MarkUsedAsync"/> as a statement to send with the COMMIT (DbSession.BeforeCommit): a coupon it cannot
+    /// mark raises 422 COUPON_NOT_USABLE in the database (DatabaseRefusal, SQLSTATE CM422), and the server skips the rest
+    /// of the batch, COMMIT included. Returns no row.
+    /// </summary>
+    NpgsqlBatchCommand MarkUsedOrRaise(IReadOnlyCollection<long> issuedCouponIds, long orderId, DateTimeOffset now);
+
     /// <summary>Gives the order's coupons back (USED by this order → AVAILABLE). Idempotent; expiry still applies when read.</summary>
     Task RestoreAsync(IReadOnlyCollection<long> issuedCouponIds, long orderId, CancellationToken ct);
 }

@@ -28,15 +28,15 @@ internal sealed class CheckoutValidator : AbstractValidator<Checkout>
 /// Flow B step 2 (seeds/README.md); step 1, the member check, is the endpoint's Member policy. The rows it locks, in
 /// this order (design.md's global lock order, its steps 2 to 4), each held until commit:
 ///   1. the member's issued coupons, by id ascending: step 1, ICouponRedemption.Lock;
-///   2. the product rows, by id ascending: step 5, IProductStock.SellOrRaise, with the COMMIT;
-///   3. the member's point wallet: step 5, IPointWallet.DeductOrRaise, with the COMMIT, after the products.
+///   2. the product rows, by id ascending: step 4, IProductStock.SellOrRaise, with the COMMIT;
+///   3. the member's point wallet: step 4, IPointWallet.DeductOrRaise, with the COMMIT, after the products.
 /// There is no order row yet to lock (design.md's 1). A hot product's lock is what every buyer of it waits for, so
 /// everything that does not need it comes before it: the order's id, the coupons and an unlocked read of the products
 /// to price the order from, in one round trip (step 1). The product lock is taken in the COMMIT's round trip and held
 /// for that one only, inside the server: the statement that takes it checks the products still have what the order was
 /// priced from, sells, and the order, wallet, outbox and stored-response writes follow it in the same batch. A product
-/// that changed between the read and the lock makes the pipeline run the whole command again. Applied coupons add one
-/// round trip before the COMMIT's (step 4), while no product is locked.
+/// that changed between the read and the lock makes the pipeline run the whole command again. Two round trips in all,
+/// step 1's and the COMMIT's, and a third before them for an Idempotency-Key (the pipeline's claim).
 /// </summary>
 internal sealed class CheckoutHandler(
     DbSession session,
@@ -52,7 +52,7 @@ internal sealed class CheckoutHandler(
         var now = clock.GetUtcNow();
         var lines = NewOrder.Merge(command.Items);
 
-        // 1. In one round trip, before any product lock: the new order's id (the statements of step 5 name the order
+        // 1. In one round trip, before any product lock: the new order's id (the statements of step 4 name the order
         //    without reading its INSERT back); the member's issued coupons, locked (FOR UPDATE, id order; Flow B 2.1):
         //    every usable one to choose the best from, or exactly the named ones; and the products as committed, without
         //    a lock (reading takes none, so the lock order stays coupons, products, wallet).
@@ -80,7 +80,7 @@ internal sealed class CheckoutHandler(
         }
 
         // 2. Each named coupon must be theirs (422 COUPON_NOT_USABLE); each product must exist (404), be ON_SALE (409
-        //    PRODUCT_DISCONTINUED) and have the quantity (409 OUT_OF_STOCK) as read (Flow B 2.2-2.4). Step 5 checks the
+        //    PRODUCT_DISCONTINUED) and have the quantity (409 OUT_OF_STOCK) as read (Flow B 2.2-2.4). Step 4 checks the
         //    last two again under the lock.
         if (named is not null)
         {
@@ -92,28 +92,28 @@ internal sealed class CheckoutHandler(
         // 3. Product coupons on their lines, then at most one order coupon on what is left (Flow B 2.6), at the prices read.
         var priced = NewOrder.Price(coupons, lines, products, candidates, chooseBest: named is null, now);
 
-        // 4. The applied coupons, locked in step 1, are USED (Flow B 2.7).
-        if (priced.Discount.AppliedCouponIds.Count > 0)
-        {
-            await coupons.MarkUsedAsync(priced.Discount.AppliedCouponIds, orderId, now, ct);
-        }
-
-        // 5. With the COMMIT, in its one round trip (DbSession.BeforeCommit; the outbox row of step 6 and a stored response
-        //    follow them): lock the product rows (FOR UPDATE, id order), check they still are as step 1 read them, take
-        //    the stock and add the sale to the popular-products figures (Flow B 2.2-2.5, IProductStock.SellOrRaise); the
-        //    order and its lines (new rows, no lock), paid at once; lock the member's wallet (FOR UPDATE, last) and deduct
-        //    the points (Flow B 2.8; a free order touches no wallet); the payment record. Nothing here is read back: the
-        //    response is what this handler already knows. A product that cannot be sold raises 409 PRODUCT_DISCONTINUED
-        //    or OUT_OF_STOCK, one whose price or name changed raises a stale read (the pipeline runs the command again),
-        //    short of points the deduction raises 409 INSUFFICIENT_POINTS; the server skips the rest of the batch, COMMIT
-        //    included, and the pipeline rolls back everything above. The payment's ledger entry is the one
-        //    IPointWallet.DeductOrRaise inserted right before it, the last sequence value the session drew (the contract
-        //    says so); a free order has none.
+        // 4. With the COMMIT, in its one round trip (DbSession.BeforeCommit; the outbox row of step 5 and a stored response
+        //    follow them): the applied coupons, locked in step 1, are USED (Flow B 2.7); lock the product rows (FOR UPDATE,
+        //    id order), check they still are as step 1 read them, take the stock and add the sale to the popular-products
+        //    figures (Flow B 2.2-2.5, IProductStock.SellOrRaise); the order and its lines (new rows, no lock), paid at once;
+        //    lock the member's wallet (FOR UPDATE, last) and deduct the points (Flow B 2.8; a free order touches no wallet);
+        //    the payment record. Nothing here is read back: the response is what this handler already knows. A coupon that
+        //    cannot be marked raises 422 COUPON_NOT_USABLE, a product that cannot be sold 409 PRODUCT_DISCONTINUED or
+        //    OUT_OF_STOCK, one whose price or name changed a stale read (the pipeline runs the command again), a short
+        //    wallet 409 INSUFFICIENT_POINTS; the server skips the rest of the batch, COMMIT included, and the pipeline rolls
+        //    back everything above. The payment's ledger entry is the one IPointWallet.DeductOrRaise inserted right before
+        //    it, the last sequence value the session drew (the contract says so); a free order has none.
         const string InsertPaymentSql = """
             INSERT INTO orders.payments (id, order_id, member_id, method, amount, status, idempotency_key, points_ledger_id, created_at, completed_at)
             VALUES (@Id, @OrderId, @MemberId, 'POINTS', @Amount, 'APPROVED', @IdempotencyKey, CASE WHEN @Deducted THEN lastval() END, @Now, @Now)
             """;
-        var batch = new List<NpgsqlBatchCommand> { stock.SellOrRaise(lines, products, now) };
+        var batch = new List<NpgsqlBatchCommand>();
+        if (priced.Discount.AppliedCouponIds.Count > 0)
+        {
+            batch.Add(coupons.MarkUsedOrRaise(priced.Discount.AppliedCouponIds, orderId, now));
+        }
+
+        batch.Add(stock.SellOrRaise(lines, products, now));
         var order = NewOrder.Insert(batch, orderId, command.MemberId, OrderStatus.Paid, OrderFlow.Checkout, priced,
             paymentDeadline: null, now, paidAt: now);
         if (order.Total > 0)
@@ -137,7 +137,7 @@ internal sealed class CheckoutHandler(
         });
         batch.ForEach(session.BeforeCommit);
 
-        // 6. The data platform hears of it after commit, through the outbox (Flow B step 4).
+        // 5. The data platform hears of it after commit, through the outbox (Flow B step 4).
         var paid = order with { Payment = payment };
         outbox.Record(new OrderPaid(paid));
         return paid;
