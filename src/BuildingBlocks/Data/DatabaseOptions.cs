@@ -28,4 +28,8 @@ public sealed class DatabaseOptions
     /// statements, so none is evicted and prepared again. The connection string's Max Auto Prepare wins.
     /// </summary>
     public int MaxAutoPrepare { get; set; } = 256;
+
+    /// <summary>How long a start waits for the database to accept connections (a transient failure: refused, timed out,
+    /// starting up) before it gives up; long enough for a database started beside the instance, or restarting.</summary>
+    public TimeSpan StartupWait { get; set; } = TimeSpan.FromSeconds(30);
 }
