@@ -1,7 +1,9 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Catalog.Contracts;
 using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Commerce.Modules.Catalog.Tests;
 
@@ -146,6 +148,55 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
         Assert.Equal((5, 2), (await host.Sql.StockAsync(fine.Id), await host.Sql.StockAsync(shortProduct.Id)));
         Assert.Empty(await Figures(fine.Id, shortProduct.Id));
     }
+
+    [Fact]
+    public async Task SellOrRaise_sent_with_the_commit_takes_the_stock_and_records_the_sale_of_products_still_as_read()
+    {
+        var a = await host.Services.NewProductAsync(stock: 5, price: 1_200, name: "A");
+        var b = await host.Services.NewProductAsync(stock: 2, price: 300, name: "B");
+        var paidAt = new DateTimeOffset(2030, 4, 2, 8, 0, 0, TimeSpan.FromHours(9));
+        var read = await Stock(s => s.LockAsync([a.Id, b.Id], default));
+
+        await SellWithCommit([new StockLine(b.Id, 2), new StockLine(a.Id, 3)], read, paidAt);
+
+        Assert.Equal((2, 0), (await host.Sql.StockAsync(a.Id), await host.Sql.StockAsync(b.Id)));
+        Assert.Equal([(new DateTime(2030, 4, 1), a.Id, 3L), (new DateTime(2030, 4, 1), b.Id, 2L)], await Figures(a.Id, b.Id));
+    }
+
+    [Fact]
+    public async Task SellOrRaise_raises_for_the_first_line_of_the_first_kind_discontinued_short_then_changed_and_takes_nothing()
+    {
+        var repriced = await host.Services.NewProductAsync(stock: 5, price: 1_000);
+        var shortProduct = await host.Services.NewProductAsync(stock: 2);
+        var discontinued = await host.Services.NewProductAsync(stock: 5);
+        var read = await Stock(s => s.LockAsync([repriced.Id, shortProduct.Id, discontinued.Id], default));
+        await host.Sql.ExecuteAsync("UPDATE catalog.products SET price = 1100 WHERE id = @Id", new { repriced.Id });
+        await host.Sql.ExecuteAsync("UPDATE catalog.products SET status = 'DISCONTINUED' WHERE id = @Id", new { discontinued.Id });
+
+        var all = await Refused([new StockLine(repriced.Id, 1), new StockLine(shortProduct.Id, 3), new StockLine(discontinued.Id, 1)], read);
+        var shortOrChanged = await Refused([new StockLine(repriced.Id, 1), new StockLine(shortProduct.Id, 3)], read);
+        var changed = await Refused([new StockLine(repriced.Id, 1), new StockLine(shortProduct.Id, 1)], read);
+
+        Assert.Equal((DatabaseRefusal.ConflictSqlState, "PRODUCT_DISCONTINUED"), (all.SqlState, all.MessageText));
+        Assert.Equal($$"""{"detail" : "Product {{discontinued.Id}} is no longer on sale.", "productId" : {{discontinued.Id}}}""", all.Hint);
+        Assert.Equal((DatabaseRefusal.ConflictSqlState, "OUT_OF_STOCK"), (shortOrChanged.SqlState, shortOrChanged.MessageText));
+        Assert.Equal(
+            $$"""{"detail" : "Product {{shortProduct.Id}} has 2 in stock; 3 were requested.", "productId" : {{shortProduct.Id}}, "requested" : 3, "available" : 2}""",
+            shortOrChanged.Hint);
+        Assert.Equal(DatabaseRefusal.StaleReadSqlState, changed.SqlState);
+        Assert.Equal((5, 2, 5), (await host.Sql.StockAsync(repriced.Id), await host.Sql.StockAsync(shortProduct.Id), await host.Sql.StockAsync(discontinued.Id)));
+        Assert.Empty(await Figures(repriced.Id, shortProduct.Id, discontinued.Id));
+    }
+
+    private Task<int> SellWithCommit(StockLine[] lines, IReadOnlyList<ProductSnapshot> read, DateTimeOffset paidAt) =>
+        host.InTransactionAsync(sp =>
+        {
+            sp.GetRequiredService<DbSession>().BeforeCommit(sp.GetRequiredService<IProductStock>().SellOrRaise(lines, read, paidAt));
+            return Task.FromResult(0);
+        });
+
+    private async Task<PostgresException> Refused(StockLine[] lines, IReadOnlyList<ProductSnapshot> read) =>
+        await Assert.ThrowsAsync<PostgresException>(() => SellWithCommit(lines, read, DateTimeOffset.UtcNow));
 
     [Fact]
     public async Task Lines_naming_one_product_twice_are_refused_by_every_method()

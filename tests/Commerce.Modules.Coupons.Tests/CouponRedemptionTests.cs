@@ -1,3 +1,4 @@
+using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Coupons.Contracts;
 using Commerce.Modules.Coupons.Features.CreateCampaign;
@@ -81,6 +82,37 @@ public sealed class CouponRedemptionTests(ModuleHost host) : IClassFixture<Modul
         var rows = await host.Sql.QueryAsync<(string Status, long? OrderId, DateTimeOffset? UsedAt)>(
             "SELECT status, order_id, used_at FROM coupons.issued_coupons WHERE id = ANY(@Ids)", new { Ids = new[] { a.Id, b.Id } });
         Assert.All(rows, r => Assert.Equal((CouponTerms.Used, (long?)77, (DateTimeOffset?)now), r));
+    }
+
+    [Fact]
+    public async Task MarkUsedOrRaise_sent_with_the_commit_refuses_a_coupon_that_is_no_longer_available_as_MarkUsedAsync_words_it()
+    {
+        var (member, _) = await TwoMembersAsync();
+        var now = host.Clock.GetUtcNow();
+        var fresh = await IssueAsync(member, TestCampaigns.Fixed(now));
+        var spent = await IssueAsync(member, TestCampaigns.Fixed(now));
+        var other = await IssueAsync(member, TestCampaigns.Fixed(now));
+        await host.InTransactionAsync(async sp =>
+        {
+            await sp.GetRequiredService<ICouponRedemption>().MarkUsedAsync([spent.Id], 1, now, default);
+            return 0;
+        });
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => host.InTransactionAsync(sp =>
+        {
+            sp.GetRequiredService<DbSession>().BeforeCommit(sp.GetRequiredService<ICouponRedemption>().MarkUsedOrRaise([other.Id, spent.Id, fresh.Id], 2, now));
+            return Task.FromResult(0);
+        }));
+        await host.InTransactionAsync(sp =>
+        {
+            sp.GetRequiredService<DbSession>().BeforeCommit(sp.GetRequiredService<ICouponRedemption>().MarkUsedOrRaise([fresh.Id], 3, now));
+            return Task.FromResult(0);
+        });
+
+        Assert.Equal(("CM422", "COUPON_NOT_USABLE"), (error.SqlState, error.MessageText));
+        Assert.Equal($$"""{"detail" : "Coupon {{spent.Id}} cannot be used: it is not an available, unexpired coupon.", "couponId" : {{spent.Id}}}""", error.Hint);
+        Assert.Equal((CouponTerms.Available, CouponTerms.Used), (await host.Sql.CouponStatusAsync(other.Id), await host.Sql.CouponStatusAsync(fresh.Id)));
+        Assert.Equal(3, await host.Sql.ScalarAsync<long>("SELECT order_id FROM coupons.issued_coupons WHERE id = @Id", new { fresh.Id }));
     }
 
     [Fact]

@@ -35,6 +35,12 @@ public sealed class DbSession(NpgsqlDataSource dataSource) : IAsyncDisposable
     /// </summary>
     public void BeforeCommit(NpgsqlBatchCommand command) => (_beforeCommit ??= []).Add(command);
 
+    /// <summary>
+    /// Several statements on this session's transaction in one round trip, e.g. reads of different modules a handler needs
+    /// before it takes its hot locks; read each result in turn with <see cref="BatchResults.ReadRowsAsync{T}"/>.
+    /// </summary>
+    public NpgsqlBatch Batch() => new(Connection, Transaction);
+
     public async Task OpenAsync(CancellationToken ct)
     {
         _connection ??= await dataSource.OpenConnectionAsync(ct);

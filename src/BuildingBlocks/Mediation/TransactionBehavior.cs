@@ -9,8 +9,8 @@ namespace Commerce.BuildingBlocks.Mediation;
 
 /// <summary>
 /// Commands: one connection, BEGIN (read committed; the connection carries the lock and statement timeouts), the rest of the
-/// pipeline, COMMIT; rollback on any exception. A deadlock or serialization failure retries the whole
-/// command, which is safe because nothing of it committed; a refusal raised by a statement (<see cref="DatabaseRefusal"/>)
+/// pipeline, COMMIT; rollback on any exception. A deadlock, a serialization failure or a stale read
+/// (<see cref="DatabaseRefusal.StaleReadSqlState"/>) retries the whole command, which is safe because nothing of it committed; a refusal raised by a statement (<see cref="DatabaseRefusal"/>)
 /// becomes the <see cref="Errors.AppException"/> it describes. Queries: an open connection, no transaction.
 /// A nested command joins the open transaction (a nested query the open connection); a multi-step command
 /// opens nothing, its steps do, and whatever connection it left open is closed when it ends. The connection goes back to the pool as soon as the request is done,
@@ -58,6 +58,7 @@ internal sealed class TransactionBehavior<TRequest, TResponse>(
                 return response;
             }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+                                                  or DatabaseRefusal.StaleReadSqlState
                                               && attempt < settings.MaxAttempts)
             {
                 logger.LogWarning("{Request} hit {SqlState} on attempt {Attempt}; retrying the whole command", typeof(TRequest).Name, e.SqlState, attempt);

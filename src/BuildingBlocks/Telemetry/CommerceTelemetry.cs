@@ -39,7 +39,7 @@ public static class CommerceTelemetry
         "Commands refused with LOCK_TIMEOUT: a row lock was not granted within Commerce:Database:LockTimeout.");
 
     private static readonly Counter<long> DeadlockRetries = Meter.CreateCounter<long>("commerce.deadlock_retries", "{attempt}",
-        "Whole-command retries after a deadlock (40P01) or serialization failure (40001).");
+        "Whole-command retries after a deadlock (40P01), serialization failure (40001) or stale read (CMSTL).");
 
     private static readonly Counter<long> IdempotentReplays = Meter.CreateCounter<long>("commerce.idempotent_replays", "{request}",
         "Requests answered from a stored response because their Idempotency-Key was used before.");

@@ -56,7 +56,7 @@ internal sealed partial class ProblemMapper(IProblemDetailsService problems, ILo
         BadHttpRequestException e => BadRequest(e),
         PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } =>
             Retryable(Problem(409, ErrorCodes.LockTimeout, "The resource is busy; try again.")),
-        PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } =>
+        PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure or DatabaseRefusal.StaleReadSqlState } =>
             Retryable(Problem(409, ErrorCodes.LockTimeout, "The request collided with concurrent ones; try again.")),
         // Text PostgreSQL cannot store (a NUL character): bad input, wherever it came from.
         PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter } =>

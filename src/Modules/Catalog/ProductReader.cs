@@ -1,6 +1,7 @@
 using Commerce.BuildingBlocks.Data;
 using Commerce.Modules.Catalog.Contracts;
 using Dapper;
+using Npgsql;
 
 namespace Commerce.Modules.Catalog;
 
@@ -12,4 +13,7 @@ internal sealed class ProductReader(DbSession session) : IProductReader
         productIds.Count == 0
             ? []
             : (await session.Connection.QueryAsync<ProductSnapshot>(session.Command(ReadSql, new { Ids = productIds.Distinct().ToArray() }, ct))).AsList();
+
+    public NpgsqlBatchCommand Read(IReadOnlyCollection<long> productIds) =>
+        new(ReadSql) { Parameters = { new NpgsqlParameter<long[]>("Ids", productIds.Distinct().ToArray()) } };
 }

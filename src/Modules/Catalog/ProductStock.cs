@@ -2,6 +2,7 @@ using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Catalog.Contracts;
 using Dapper;
+using Npgsql;
 
 namespace Commerce.Modules.Catalog;
 
@@ -46,6 +47,39 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
         SELECT k.id, k.name, k.status, k.price, coalesce(t.stock, k.stock) AS stock, t.id IS NOT NULL AS taken
         FROM locked k LEFT JOIN taken t ON t.id = k.id
         ORDER BY k.id
+        """;
+
+    // ReserveSql for a caller that priced the order from an unlocked read and sends this with its COMMIT: a line also
+    // passes only if its product still has the price and name read (@Prices, @Names), the sale is always recorded, and
+    // instead of answering why nothing was taken it raises (migration 0011), for the first offending line of the first
+    // kind: gone, discontinued, short, changed. The UPDATE and INSERT run whatever the final SELECT returns; it returns
+    // no row when they took the stock.
+    private const string SellOrRaiseSql = """
+        WITH locked AS MATERIALIZED (
+            SELECT id, name, status, price, stock FROM catalog.products
+            WHERE id = ANY(@Ids) ORDER BY id FOR UPDATE
+        ), lines AS (
+            SELECT l.ord, l.id, l.quantity, k.stock,
+                   CASE WHEN k.id IS NULL THEN 1
+                        WHEN k.status <> 'ON_SALE' THEN 2
+                        WHEN k.stock < l.quantity THEN 3
+                        WHEN k.price <> l.price OR k.name <> l.name THEN 4
+                   END AS refusal
+            FROM unnest(@Ids, @Quantities, @Prices, @Names) WITH ORDINALITY AS l(id, quantity, price, name, ord)
+                 LEFT JOIN locked k ON k.id = l.id
+        ), taken AS (
+            UPDATE catalog.products p SET stock = l.stock - l.quantity, updated_at = @Now
+            FROM lines l
+            WHERE p.id = l.id AND NOT EXISTS (SELECT FROM lines WHERE refusal IS NOT NULL)
+            RETURNING p.id, l.quantity
+        ), recorded AS (
+            INSERT INTO catalog.product_sales_daily (day, product_id, units)
+            SELECT @Day, t.id, t.quantity FROM taken t
+            ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
+        )
+        SELECT catalog.refuse_sale(f.refusal, f.id, f.quantity, f.stock)
+        FROM (SELECT * FROM lines WHERE refusal IS NOT NULL ORDER BY refusal, ord LIMIT 1) f
+        WHERE NOT EXISTS (SELECT FROM taken)
         """;
 
     private const string PutBackSql = """
@@ -113,27 +147,31 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
         }
 
         // 2. Nothing was taken: say why, each kind of failure before the next: missing, discontinued, short.
-        var products = rows.ToDictionary(p => p.Id);
-        if (lines.FirstOrDefault(l => !products.ContainsKey(l.ProductId)) is { } missing)
-        {
-            throw Products.NotFound(missing.ProductId);
-        }
-
-        if (lines.FirstOrDefault(l => products[l.ProductId].Status != ProductStatus.OnSale) is { } discontinued)
-        {
-            throw AppException.Conflict(CatalogErrors.ProductDiscontinued, $"Product {discontinued.ProductId} is no longer on sale.")
-                .With("productId", discontinued.ProductId);
-        }
-
-        if (lines.FirstOrDefault(l => products[l.ProductId].Stock < l.Quantity) is { } shortLine)
-        {
-            var available = products[shortLine.ProductId].Stock;
-            throw AppException.Conflict(CatalogErrors.OutOfStock,
-                    $"Product {shortLine.ProductId} has {available} in stock; {shortLine.Quantity} were requested.")
-                .With("productId", shortLine.ProductId).With("requested", shortLine.Quantity).With("available", available);
-        }
-
+        CatalogErrors.ThrowIfNotSellable(lines, rows.ConvertAll(r => new ProductSnapshot(r.Id, r.Name, r.Status, r.Price, r.Stock)));
         throw new InvalidOperationException("The reservation took nothing although every line passed its checks.");
+    }
+
+    public NpgsqlBatchCommand SellOrRaise(IReadOnlyList<StockLine> lines, IReadOnlyList<ProductSnapshot> expected, DateTimeOffset paidAt)
+    {
+        var (ids, quantities) = Split(lines);
+        if (ids.Length == 0)
+        {
+            throw new ArgumentException("A sale has at least one line.", nameof(lines));
+        }
+
+        var read = expected.ToDictionary(p => p.Id);
+        return new NpgsqlBatchCommand(SellOrRaiseSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long[]>("Ids", ids),
+                new NpgsqlParameter<int[]>("Quantities", quantities),
+                new NpgsqlParameter<long[]>("Prices", Array.ConvertAll(ids, id => read[id].Price)),
+                new NpgsqlParameter<string[]>("Names", Array.ConvertAll(ids, id => read[id].Name)),
+                new NpgsqlParameter<DateTimeOffset>("Now", clock.GetUtcNow()),
+                new NpgsqlParameter<DateOnly>("Day", SalesDay(paidAt)),
+            },
+        };
     }
 
     public async Task ReleaseAsync(IReadOnlyList<StockLine> lines, CancellationToken ct)

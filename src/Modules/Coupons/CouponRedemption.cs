@@ -2,6 +2,7 @@ using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Errors;
 using Commerce.Modules.Coupons.Contracts;
 using Dapper;
+using Npgsql;
 
 namespace Commerce.Modules.Coupons;
 
@@ -41,6 +42,19 @@ internal sealed class CouponRedemption(DbSession session) : ICouponRedemption
         RETURNING id
         """;
 
+    // The same, refusing instead of answering (migration 0011): the first id, ascending, that was not marked.
+    private const string MarkUsedOrRaiseSql = """
+        WITH marked AS (
+            UPDATE coupons.issued_coupons SET status = 'USED', order_id = @OrderId, used_at = @Now
+            WHERE id = ANY(@Ids) AND status = 'AVAILABLE' AND expires_at > @Now
+            RETURNING id
+        )
+        SELECT coupons.raise_coupon_not_usable(min(i.id))
+        FROM unnest(@Ids) AS i(id)
+        WHERE i.id NOT IN (SELECT id FROM marked)
+        HAVING count(*) > 0
+        """;
+
     // A compensation runs in its own transaction, so it takes its own locks, in id order; only coupons this order
     // used come back, which makes a second run change nothing.
     private const string RestoreSql = """
@@ -66,6 +80,23 @@ internal sealed class CouponRedemption(DbSession session) : ICouponRedemption
     public async Task<IReadOnlyList<IssuedCoupon>> LockUsableAsync(long memberId, DateTimeOffset now, CancellationToken ct) =>
         (await session.Connection.QueryAsync<IssuedCoupon>(session.Command(LockUsableSql, new { MemberId = memberId, Now = now }, ct))).AsList();
 
+    public NpgsqlBatchCommand Lock(long memberId, IReadOnlyCollection<long>? issuedCouponIds, DateTimeOffset now)
+    {
+        if (issuedCouponIds is null)
+        {
+            return new NpgsqlBatchCommand(LockUsableSql)
+            {
+                Parameters = { new NpgsqlParameter<long>("MemberId", memberId), new NpgsqlParameter<DateTimeOffset>("Now", now.ToUniversalTime()) },
+            };
+        }
+
+        ArgumentOutOfRangeException.ThrowIfZero(issuedCouponIds.Count);
+        return new NpgsqlBatchCommand(LockSql)
+        {
+            Parameters = { new NpgsqlParameter<long>("MemberId", memberId), new NpgsqlParameter<long[]>("Ids", issuedCouponIds.Distinct().ToArray()) },
+        };
+    }
+
     public Discount Apply(IReadOnlyList<BasketLine> lines, IReadOnlyList<IssuedCoupon> coupons, DateTimeOffset now) =>
         DiscountRules.Apply(lines, coupons, now);
 
@@ -88,6 +119,21 @@ internal sealed class CouponRedemption(DbSession session) : ICouponRedemption
             throw AppException.Unprocessable(CouponErrors.CouponNotUsable, $"Coupon {missing} cannot be used: it is not an available, unexpired coupon.")
                 .With("couponId", missing);
         }
+    }
+
+    public NpgsqlBatchCommand MarkUsedOrRaise(IReadOnlyCollection<long> issuedCouponIds, long orderId, DateTimeOffset now)
+    {
+        var ids = issuedCouponIds.Distinct().Order().ToArray();
+        ArgumentOutOfRangeException.ThrowIfZero(ids.Length);
+        return new NpgsqlBatchCommand(MarkUsedOrRaiseSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<long[]>("Ids", ids),
+                new NpgsqlParameter<long>("OrderId", orderId),
+                new NpgsqlParameter<DateTimeOffset>("Now", now.ToUniversalTime()),
+            },
+        };
     }
 
     public async Task RestoreAsync(IReadOnlyCollection<long> issuedCouponIds, long orderId, CancellationToken ct)

@@ -90,7 +90,7 @@ internal static class NewOrder
 
     // The order and its lines in one statement (one round trip while the product rows are locked). New rows: nothing
     // else can hold them, so this takes no lock another command could wait on. The id is the caller's when it drew one
-    // ahead (NextIdAsync: Checkout names the order in statements sent in the same round trip), else the next one.
+    // ahead (NextId: Checkout names the order in statements sent in the same round trip), else the next one.
     private const string InsertSql = """
         WITH new_order AS (
             INSERT INTO orders.orders (id, member_id, status, flow, subtotal, discount, total, order_coupon_id, order_discount,
@@ -111,9 +111,11 @@ internal static class NewOrder
 
     private const string NextIdSql = "SELECT nextval(pg_get_serial_sequence('orders.orders', 'id'))";
 
-    /// <summary>Draws a new order's id, for a command that must name the order before it inserts it. Takes no lock.</summary>
-    public static Task<long> NextIdAsync(DbSession session, CancellationToken ct) =>
-        session.Connection.ExecuteScalarAsync<long>(session.Command(NextIdSql, null, ct));
+    /// <summary>
+    /// Draws a new order's id, for a command that must name the order before it inserts it: a statement for the caller's
+    /// batch (DbSession.Batch) whose one row is the id. Takes no lock.
+    /// </summary>
+    public static NpgsqlBatchCommand NextId() => new(NextIdSql);
 
     /// <summary>Inserts the priced order and its lines (see <see cref="InsertSql"/>) and returns it as the API shows it, without a payment.</summary>
     public static async Task<OrderView> InsertAsync(

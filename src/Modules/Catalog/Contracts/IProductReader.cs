@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Commerce.Modules.Catalog.Contracts;
 
 /// <summary>
@@ -7,4 +9,10 @@ namespace Commerce.Modules.Catalog.Contracts;
 public interface IProductReader
 {
     Task<IReadOnlyList<ProductSnapshot>> ReadAsync(IReadOnlyCollection<long> productIds, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="ReadAsync"/> as a statement for the caller's batch (DbSession.Batch), so the read shares a round trip
+    /// with others; its rows are <see cref="ProductSnapshot"/>s in ascending id order. Takes no lock.
+    /// </summary>
+    NpgsqlBatchCommand Read(IReadOnlyCollection<long> productIds);
 }

@@ -1,3 +1,6 @@
+using Commerce.BuildingBlocks.Errors;
+using Npgsql;
+
 namespace Commerce.Modules.Catalog.Contracts;
 
 /// <summary>
@@ -26,6 +29,17 @@ public interface IProductStock
     /// </summary>
     Task<IReadOnlyList<ProductSnapshot>> LockAndSellAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct);
 
+    /// <summary>
+    /// <see cref="LockAndSellAsync"/> as a statement to send with the COMMIT (DbSession.BeforeCommit), for a caller that
+    /// priced the order from <paramref name="expected"/>, read without a lock (<see cref="IProductReader.Read"/>): it locks
+    /// the product rows (FOR UPDATE, ascending id), takes the stock and records the sale only if every product is still
+    /// ON_SALE, has the quantity and has the price and name in <paramref name="expected"/>. Otherwise it raises, and the
+    /// server skips the rest of the batch, COMMIT included: 409 PRODUCT_DISCONTINUED or OUT_OF_STOCK as
+    /// <see cref="LockAndSellAsync"/> answers them (DatabaseRefusal), or, for a changed price or name (or a product gone),
+    /// SQLSTATE DatabaseRefusal.StaleReadSqlState, on which the pipeline runs the whole command again. Returns no row.
+    /// </summary>
+    NpgsqlBatchCommand SellOrRaise(IReadOnlyList<StockLine> lines, IReadOnlyList<ProductSnapshot> expected, DateTimeOffset paidAt);
+
     /// <summary>Locks the product rows (FOR UPDATE, ascending id) and puts reserved quantities back on the stock (compensation). Works on discontinued products too.</summary>
     Task ReleaseAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
 
@@ -45,6 +59,35 @@ public sealed record ProductSnapshot(long Id, string Name, string Status, long P
 
 public static class CatalogErrors
 {
+    /// <summary>
+    /// Why <paramref name="products"/> (as read or locked) cannot be sold as <paramref name="lines"/> ask, as the order
+    /// flows answer it, each kind of failure before the next: 404 PRODUCT_NOT_FOUND for a line whose product is absent,
+    /// 409 PRODUCT_DISCONTINUED, 409 OUT_OF_STOCK; the first offending line in the caller's order. Nothing when all can be sold.
+    /// </summary>
+    public static void ThrowIfNotSellable(IReadOnlyList<StockLine> lines, IReadOnlyList<ProductSnapshot> products)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var byId = products.ToDictionary(p => p.Id);
+        if (lines.FirstOrDefault(l => !byId.ContainsKey(l.ProductId)) is { } missing)
+        {
+            throw Products.NotFound(missing.ProductId);
+        }
+
+        if (lines.FirstOrDefault(l => byId[l.ProductId].Status != ProductStatus.OnSale) is { } discontinued)
+        {
+            throw AppException.Conflict(ProductDiscontinued, $"Product {discontinued.ProductId} is no longer on sale.")
+                .With("productId", discontinued.ProductId);
+        }
+
+        if (lines.FirstOrDefault(l => byId[l.ProductId].Stock < l.Quantity) is { } shortLine)
+        {
+            var available = byId[shortLine.ProductId].Stock;
+            throw AppException.Conflict(OutOfStock, $"Product {shortLine.ProductId} has {available} in stock; {shortLine.Quantity} were requested.")
+                .With("productId", shortLine.ProductId).With("requested", shortLine.Quantity).With("available", available);
+        }
+    }
+
+
     public const string ProductNotFound = "PRODUCT_NOT_FOUND";
     public const string ProductDiscontinued = "PRODUCT_DISCONTINUED";
     public const string StockLimitExceeded = "STOCK_LIMIT_EXCEEDED";

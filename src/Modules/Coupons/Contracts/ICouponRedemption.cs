@@ -1,4 +1,5 @@
 using Commerce.BuildingBlocks.Errors;
+using Npgsql;
 
 namespace Commerce.Modules.Coupons.Contracts;
 
@@ -24,6 +25,13 @@ public interface ICouponRedemption
     Task<IReadOnlyList<IssuedCoupon>> LockUsableAsync(long memberId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
+    /// <see cref="LockAsync"/> (a non-empty list) or, for null ids, <see cref="LockUsableAsync"/>, as a statement for the
+    /// caller's batch (DbSession.Batch), so the lock shares a round trip with other statements; its rows are
+    /// <see cref="IssuedCoupon"/>s in ascending id order.
+    /// </summary>
+    NpgsqlBatchCommand Lock(long memberId, IReadOnlyCollection<long>? issuedCouponIds, DateTimeOffset now);
+
+    /// <summary>
     /// Applies exactly these coupons to the basket: at most one PRODUCT coupon per line (on that line), at most
     /// one ORDER coupon (on the total after product discounts), minimum amounts and caps respected, never below
     /// zero. Throws 422 COUPON_NOT_USABLE (with "couponId") for the first coupon that is not AVAILABLE, expired,
@@ -39,6 +47,13 @@ public interface ICouponRedemption
     /// <see cref="LockUsableAsync"/>, so it takes no new lock. They must be AVAILABLE and unexpired (422 COUPON_NOT_USABLE otherwise).
     /// </summary>
     Task MarkUsedAsync(IReadOnlyCollection<long> issuedCouponIds, long orderId, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="MarkUsedAsync"/> as a statement to send with the COMMIT (DbSession.BeforeCommit): a coupon it cannot
+    /// mark raises 422 COUPON_NOT_USABLE in the database (DatabaseRefusal, SQLSTATE CM422), and the server skips the rest
+    /// of the batch, COMMIT included. Returns no row.
+    /// </summary>
+    NpgsqlBatchCommand MarkUsedOrRaise(IReadOnlyCollection<long> issuedCouponIds, long orderId, DateTimeOffset now);
 
     /// <summary>Gives the order's coupons back (USED by this order → AVAILABLE). Idempotent; expiry still applies when read.</summary>
     Task RestoreAsync(IReadOnlyCollection<long> issuedCouponIds, long orderId, CancellationToken ct);
