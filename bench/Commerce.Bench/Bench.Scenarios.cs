@@ -319,8 +319,21 @@ internal sealed partial class Bench
             var row = ApiRow($"open loop: {name} at {perSecond:0}/s (70 % of {sustained:0}/s {RateSource(rateOf)})", PeakInFlight(load), load, use, [.. expected],
                 Invariant.Check(ok == load.Count, $"{ok} of {load.Count} answered as expected"));
             _rows.Add(row);
+            _notes.Add($"Open loop '{name}', p99 of each second in turn (ms; by due time): {PerSecondP99(load)}.");
         }
     }
+
+    /// <summary>The tail second by second, so a stall that recurs (a background job, a GC, a checkpoint) shows as a period
+    /// rather than hiding in the run's one p99.</summary>
+    private static string PerSecondP99(LoadResult load) =>
+        string.Join(" ", Enumerable.Range(0, load.Count)
+            .GroupBy(i => (int)(LoadResult.ToMs(load.Intended[i]) / 1000))
+            .OrderBy(g => g.Key)
+            .Select(g =>
+            {
+                var latencies = g.Select(i => LoadResult.ToMs(load.Ended[i] - load.Intended[i])).Order().ToArray();
+                return latencies[(int)Math.Min(latencies.Length - 1, Math.Ceiling(latencies.Length * 0.99) - 1)].ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+            }));
 
     /// <summary>
     /// Overload: charge points, open loop, at 150 % of the sustained rate. The host admits what it can

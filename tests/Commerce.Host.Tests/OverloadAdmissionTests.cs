@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using Commerce.Host.RateLimiting;
 using Commerce.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Commerce.Host.Tests;
 
@@ -60,6 +62,33 @@ public sealed class AdmissionRuleTests
 }
 
 /// <summary>A host that runs one write at a time and lets the rest wait (the tests' patient 30 s).</summary>
+public sealed class OverloadOptionsTests
+{
+    [Fact]
+    public void A_key_the_section_does_not_have_refuses_to_start()
+    {
+        // The key before Reads and Writes existed: an upgrade that kept it must not run with the defaults unnoticed.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Commerce:Overload:MaxConcurrentRequests"] = "64" })
+            .Build();
+        using var services = new ServiceCollection().AddOverloadShedding(configuration).BuildServiceProvider();
+
+        var refused = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IOptions<OverloadOptions>>().Value);
+        Assert.Contains("MaxConcurrentRequests", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_keys_it_has_bind()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Commerce:Overload:Writes:MaxConcurrentRequests"] = "7" })
+            .Build();
+        using var services = new ServiceCollection().AddOverloadShedding(configuration).BuildServiceProvider();
+
+        Assert.Equal(7, services.GetRequiredService<IOptions<OverloadOptions>>().Value.Writes.MaxConcurrentRequests);
+    }
+}
+
 public sealed class OneWriteAtATimeApp : CommerceApp
 {
     public static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(30);

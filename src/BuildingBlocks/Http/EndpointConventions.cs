@@ -24,8 +24,13 @@ public static class EndpointConventions
         return builder;
     }
 
-    public static RouteHandlerBuilder WithIdempotencyKey(this RouteHandlerBuilder builder) =>
-        builder.WithMetadata(IdempotencyKeyMetadata.Instance)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-
+    /// <summary>Documents the <c>Idempotency-Key</c> header. A command whose response is stored under the key and replayed
+    /// (<c>IdempotencyBehavior</c>) refuses the key's reuse for a different request with 422 IDEMPOTENCY_KEY_REUSED; one
+    /// whose idempotency rests on its own state (PayOrder: the order's payment) never does, so its document must not list
+    /// that answer.</summary>
+    public static RouteHandlerBuilder WithIdempotencyKey(this RouteHandlerBuilder builder, bool storesResponse = true)
+    {
+        builder.WithMetadata(IdempotencyKeyMetadata.Instance);
+        return storesResponse ? builder.ProducesProblem(StatusCodes.Status422UnprocessableEntity) : builder;
+    }
 }

@@ -272,7 +272,9 @@ internal static class OverloadSheddingExtensions
 {
     public static IServiceCollection AddOverloadShedding(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<OverloadOptions>().Bind(configuration.GetSection(OverloadOptions.Section))
+        // Unknown keys refuse to start: the section's keys were renamed once (MaxConcurrentRequests and QueueLimit moved
+        // under Reads and Writes), and an operator's old setting silently ignored would leave the instance unprotected.
+        services.AddOptions<OverloadOptions>().Bind(configuration.GetSection(OverloadOptions.Section), binder => binder.ErrorOnUnknownConfiguration = true)
             .Validate(o => o.IsValid, $"{OverloadOptions.Section}: Reads and Writes MaxConcurrentRequests must be positive, QueueLimit and MaxQueueWait not negative.")
             .ValidateOnStart();
         services.AddSingleton<SheddingReport>();

@@ -15,7 +15,7 @@ internal static class PayOrderEndpoint
     public static void Map(IEndpointRouteBuilder app) => app
         .MapPost("/api/orders/{orderId}/payment", Handle)
         .RequireAuthorization(Policies.Member)
-        .WithIdempotencyKey()
+        .WithIdempotencyKey(storesResponse: false)
         .WithTags("Orders")
         .WithSummary("Pay an order with points through the payment gateway (Flow A)")
         .WithDescription("200: PAID, with the remaining balance. 202: the gateway has not answered; the order stays PAYING and is finished in the " +
