@@ -247,8 +247,17 @@ internal sealed class OutboxRelay(
         }
 
         var results = new DeliveryResult?[rows.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency },
-            async (i, _) => results[i] = await DeliverAsync(rows[i], timeout, stoppingToken));
+        if (platform is FileDataPlatform file)
+        {
+            // The local sink writes a batch in one go: one call instead of a concurrent one per event.
+            var events = rows.ConvertAll(r => r.ToEvent());
+            Array.Fill(results, await DeliverAsync(ct => file.DeliverAllAsync(events, ct), timeout, stoppingToken));
+        }
+        else
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency },
+                async (i, _) => results[i] = await DeliverAsync(ct => platform.DeliverAsync(rows[i].ToEvent(), ct), timeout, stoppingToken));
+        }
 
         var now = clock.GetUtcNow();
         var outcomes = Classify(rows, results, settings, now);
@@ -270,7 +279,8 @@ internal sealed class OutboxRelay(
         return (outcomes.Delivered.Count + outcomes.Dead.Count, retries);
     }
 
-    private async Task<DeliveryResult?> DeliverAsync(ClaimedRow row, TimeSpan timeout, CancellationToken stoppingToken)
+    /// <summary>One platform call (an event, or a batch the local sink takes in one go) with the timeout; null when stopping interrupted it.</summary>
+    private static async Task<DeliveryResult?> DeliverAsync(Func<CancellationToken, Task<DeliveryResult>> deliver, TimeSpan timeout, CancellationToken stoppingToken)
     {
         if (stoppingToken.IsCancellationRequested)
         {
@@ -282,7 +292,7 @@ internal sealed class OutboxRelay(
         DeliveryResult result;
         try
         {
-            result = await platform.DeliverAsync(row.ToEvent(), call.Token);
+            result = await deliver(call.Token);
         }
 #pragma warning disable CA1031 // Whatever an adapter throws, the event is not delivered: it is retried, never marked delivered.
         catch (Exception) when (stoppingToken.IsCancellationRequested)
