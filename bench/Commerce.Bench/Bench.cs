@@ -192,6 +192,7 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
         var after = await OutboxBacklogAsync();
         var written = await ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE seq > @LastSeq", new { LastSeq = lastSeq });
         var drain = await DrainOutboxAsync();
+        await NoteRelayAsync(name, lastSeq, load.Seconds);
         return (load, use with { OutboxBacklog = after }, new OutboxFlow(before, written, after, drain));
     }
 
@@ -282,6 +283,26 @@ internal sealed partial class Bench(BenchOptions options, HostUnderTest host, Np
         }
 
         return drain;
+    }
+
+    /// <summary>
+    /// How the relay delivered a run's events: a batch records all its outcomes with one timestamp, so the distinct
+    /// delivered_at values are its batches; the lag is from the command's clock (before its commit) to that record.
+    /// </summary>
+    private async Task NoteRelayAsync(string name, long lastSeq, double seconds)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var relay = await connection.QuerySingleAsync<(long Batches, long Events, double P50, double P95, double Max)>("""
+            SELECT count(DISTINCT delivered_at), count(*),
+                   coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag), 0), coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY lag), 0), coalesce(max(lag), 0)
+            FROM (SELECT delivered_at, extract(epoch FROM delivered_at - occurred_at)::float8 * 1000 AS lag
+                  FROM platform.outbox WHERE seq > @LastSeq AND delivered_at IS NOT NULL) d
+            """, new { LastSeq = lastSeq });
+        if (relay.Events > 0)
+        {
+            _notes.Add($"Relay during {name}: {relay.Events} events in {relay.Batches} batches ({relay.Batches / seconds:0}/s, {(double)relay.Events / relay.Batches:0.0} events per batch); " +
+                       $"lag from command to delivery p50 {relay.P50:0} ms, p95 {relay.P95:0} ms, max {relay.Max:0} ms.");
+        }
     }
 
     /// <summary>Events written but not yet delivered: a rate the relay does not keep up with leaves them for the next run.</summary>

@@ -68,6 +68,10 @@ internal sealed class OutboxRelay(
         COMMIT;
         """;
 
+    // A batch still delivering after this many lingers is slow (a platform call hangs): its lane stops serving, so the
+    // commits meanwhile wake the free lanes instead of waiting for it.
+    private const int SlowBatchLingers = 10;
+
     private long _statsRefreshedAt;
     // Per kind of failure (0 = outage, 1 = refusal), so an outage's warning never hides a refusal's error.
     private readonly long[] _failureLoggedAt = new long[2];
@@ -90,7 +94,8 @@ internal sealed class OutboxRelay(
 
     /// <summary>
     /// One lane: batch after batch while there is progress, else wait for a wake-up (a commit, or a lane that claimed a
-    /// full batch), a retry falling due, or the poll. Lane 0 polls every <see cref="OutboxOptions.PollInterval"/>;
+    /// full batch), a retry falling due, or the poll. A commit's wake-up, or a batch that was not full, is followed by
+    /// the <see cref="OutboxOptions.Linger"/> before the claim. Lane 0 polls every <see cref="OutboxOptions.PollInterval"/>;
     /// the others only every ten, since each claim reads all pending heads.
     /// </summary>
     private async Task RunLaneAsync(int lane, OutboxOptions settings, CancellationToken stoppingToken)
@@ -99,9 +104,15 @@ internal sealed class OutboxRelay(
         // The last retry this lane scheduled. Its batch's retries fall due spread over the jitter; once the earliest
         // are sent, the lane must come back for the later ones rather than sleep until the poll.
         DateTimeOffset? lastRetryAt = null;
+        // Whether the next claim should wait for more commits first: after a commit's wake-up, or a batch that was not full.
+        var linger = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             TimeSpan wait;
+            // With a linger, one lane at a time serves the commits (see OutboxSignal.BeginServing): the others would
+            // only claim the same few events between them. Without one, every commit wakes a free lane.
+            var serving = settings.Linger > TimeSpan.Zero;
+            var missed = false;
             try
             {
                 if (lane == 0)
@@ -109,16 +120,54 @@ internal sealed class OutboxRelay(
                     await RefreshStatsIfDueAsync(settings, stoppingToken);
                 }
 
-                var (settled, retries) = await RelayBatchAsync(settings, stoppingToken);
+                int settled;
+                (DateTimeOffset Earliest, DateTimeOffset Latest)? retries;
+                if (serving)
+                {
+                    signal.BeginServing();
+                }
+
+                try
+                {
+                    if (linger && serving)
+                    {
+                        // Real time, not the clock: a pause, not a deadline.
+                        await Task.Delay(settings.Linger, stoppingToken);
+                    }
+
+                    var batch = RelayBatchAsync(settings, stoppingToken);
+                    if (serving && await Task.WhenAny(batch, Task.Delay(settings.Linger * SlowBatchLingers, CancellationToken.None)) != batch)
+                    {
+                        // A slow platform call must not hold up the commits that come meanwhile: this lane steps aside,
+                        // so that they wake the free lanes as they would without a linger.
+                        serving = false;
+                        if (signal.EndServing())
+                        {
+                            signal.WakeAnother();
+                        }
+                    }
+
+                    (settled, retries) = await batch;
+                }
+                finally
+                {
+                    if (serving)
+                    {
+                        missed = signal.EndServing();
+                    }
+                }
+
+                linger = settled < settings.BatchSize;
                 failuresInARow = 0;
                 if (retries is { Latest: var latest } && (lastRetryAt is null || latest > lastRetryAt))
                 {
                     lastRetryAt = latest;
                 }
 
-                if (settled > 0)
+                if (settled > 0 || missed)
                 {
-                    // Settling a head makes its stream's next event claimable: go again at once.
+                    // Settling a head makes its stream's next event claimable: go again at once (after the linger).
+                    linger |= missed;
                     continue;
                 }
 
@@ -142,6 +191,12 @@ internal sealed class OutboxRelay(
 #pragma warning restore CA1031
             {
                 failuresInARow++;
+                if (missed)
+                {
+                    // The commits this lane was to come back for go to another lane, not to this one's backoff.
+                    signal.WakeAnother();
+                }
+
                 wait = TimeSpan.FromTicks(Math.Min(MaxDatabaseBackoff.Ticks, settings.PollInterval.Ticks << Math.Min(failuresInARow, 10)));
                 logger.LogWarning(e, "Outbox relay batch failed ({Failures} in a row); trying again in {Wait}", failuresInARow, wait);
             }
@@ -149,7 +204,7 @@ internal sealed class OutboxRelay(
             try
             {
                 // One wake-up releases one waiting lane: the one that is free.
-                await signal.WaitAsync(wait, stoppingToken);
+                linger = await signal.WaitAsync(wait, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -188,12 +243,21 @@ internal sealed class OutboxRelay(
         if (rows.Count == settings.BatchSize)
         {
             // Probably more where these came from: bring in an idle lane while this one delivers.
-            signal.Wake();
+            signal.WakeAnother();
         }
 
         var results = new DeliveryResult?[rows.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency },
-            async (i, _) => results[i] = await DeliverAsync(rows[i], timeout, stoppingToken));
+        if (platform is FileDataPlatform file)
+        {
+            // The local sink writes a batch in one go: one call instead of a concurrent one per event.
+            var events = rows.ConvertAll(r => r.ToEvent());
+            Array.Fill(results, await DeliverAsync(ct => file.DeliverAllAsync(events, ct), timeout, stoppingToken));
+        }
+        else
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, rows.Count), new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrency },
+                async (i, _) => results[i] = await DeliverAsync(ct => platform.DeliverAsync(rows[i].ToEvent(), ct), timeout, stoppingToken));
+        }
 
         var now = clock.GetUtcNow();
         var outcomes = Classify(rows, results, settings, now);
@@ -215,7 +279,8 @@ internal sealed class OutboxRelay(
         return (outcomes.Delivered.Count + outcomes.Dead.Count, retries);
     }
 
-    private async Task<DeliveryResult?> DeliverAsync(ClaimedRow row, TimeSpan timeout, CancellationToken stoppingToken)
+    /// <summary>One platform call (an event, or a batch the local sink takes in one go) with the timeout; null when stopping interrupted it.</summary>
+    private static async Task<DeliveryResult?> DeliverAsync(Func<CancellationToken, Task<DeliveryResult>> deliver, TimeSpan timeout, CancellationToken stoppingToken)
     {
         if (stoppingToken.IsCancellationRequested)
         {
@@ -227,7 +292,7 @@ internal sealed class OutboxRelay(
         DeliveryResult result;
         try
         {
-            result = await platform.DeliverAsync(row.ToEvent(), call.Token);
+            result = await deliver(call.Token);
         }
 #pragma warning disable CA1031 // Whatever an adapter throws, the event is not delivered: it is retried, never marked delivered.
         catch (Exception) when (stoppingToken.IsCancellationRequested)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Commerce.BuildingBlocks.Data;
 using Commerce.BuildingBlocks.Outbox;
 using Microsoft.Extensions.DependencyInjection;
@@ -360,6 +361,48 @@ public sealed class OutboxRelayTests(ITestOutputHelper output)
         Assert.True(outageFigures.Lag!.MaxMs < outage.TotalMilliseconds + 3_000, $"max lag {outageFigures.Lag!.MaxMs} ms");
         Assert.True(relay.Metrics.Failed > 0, "deliveries failed during the outage");
         Assert.Equal(0, await new Sql(database).ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL"));
+    }
+
+    [Fact]
+    public async Task Commits_that_come_while_a_lane_lingers_go_out_together_in_one_batch_to_the_local_sink()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "commerce-sink-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var database = await TestPostgres.CreateDatabaseAsync();
+            var settings = RelayInstance.Settings(null);
+            settings["Commerce:DataDirectory"] = dataDirectory;
+            // Long enough for 16 concurrent commits to land within it on a loaded machine; slow polling, so the
+            // first commit's wake-up is what starts the batch.
+            settings["Commerce:Outbox:Linger"] = "00:00:01";
+            settings["Commerce:Outbox:PollInterval"] = "00:00:10";
+            await using var relay = RelayInstance.Create(database, settings);
+            await relay.StartAsync();
+
+            var sql = new Sql(database);
+            async Task DeliveredAsync(int events) => await Eventually.TrueAsync(async () =>
+                await sql.ScalarAsync<long>("SELECT count(*) FROM platform.outbox WHERE delivered_at IS NOT NULL") == events, DeliveryDeadline, $"{events} events recorded as delivered");
+
+            // The first commits of a cold instance (its pool, the JIT) are slow: warm it up with as many commits first.
+            await OrderStreams.WriteAsync([relay], firstOrderId: 1_001, streams: 16, steps: 1, writers: 16);
+            await DeliveredAsync(16);
+            var commits = await OrderStreams.WriteAsync([relay], firstOrderId: 1, streams: 16, steps: 1, writers: 16);
+            await DeliveredAsync(32);
+            await relay.StopAsync();
+
+            // A batch records its outcomes with one timestamp. A commit slower than the linger may fall to a second batch.
+            var batches = await sql.ScalarAsync<long>("SELECT count(DISTINCT delivered_at) FROM platform.outbox WHERE stream_id = ANY(@Streams)",
+                new { Streams = commits.Keys.Select(k => $"order-{k.OrderId}").ToArray() });
+            output.WriteLine($"16 commits delivered in {batches} batch(es)");
+            Assert.InRange(batches, 1, 2);
+            var lines = await File.ReadAllLinesAsync(Path.Combine(dataDirectory, "data-platform", "events.jsonl"));
+            Assert.Equal(32, lines.Length);
+            Assert.Equal(32, lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("streamId").GetString()).Distinct().Count());
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
     }
 
     /// <summary>

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text.Json;
+
 namespace Commerce.BuildingBlocks.Outbox;
 
 /// <summary>
@@ -9,16 +12,34 @@ namespace Commerce.BuildingBlocks.Outbox;
 /// </summary>
 internal sealed class FileDataPlatform(string path) : IDataPlatform
 {
-    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private static ReadOnlySpan<byte> NewLine => "\n"u8;
     private readonly Lock _lock = new();
     private List<Pending> _waiting = [];
     private bool _writing;
 
     public string Destination => path;
 
-    public async Task<DeliveryResult> DeliverAsync(DataPlatformEvent message, CancellationToken ct)
+    public Task<DeliveryResult> DeliverAsync(DataPlatformEvent message, CancellationToken ct) => DeliverAllAsync([message], ct);
+
+    /// <summary>
+    /// The relay's batch in one go: its lines written together (with those of other lanes' batches meanwhile) and
+    /// flushed once, one result for them all.
+    /// </summary>
+    internal async Task<DeliveryResult> DeliverAllAsync(IReadOnlyList<DataPlatformEvent> messages, CancellationToken ct)
     {
-        var pending = new Pending(message.ToJson());
+        var lines = new ArrayBufferWriter<byte>(messages.Count * 512);
+        using (var json = new Utf8JsonWriter(lines))
+        {
+            foreach (var message in messages)
+            {
+                message.WriteJson(json);
+                json.Flush();
+                lines.Write(NewLine);
+                json.Reset();
+            }
+        }
+
+        var pending = new Pending(lines.WrittenMemory);
         bool write;
         lock (_lock)
         {
@@ -30,11 +51,11 @@ internal sealed class FileDataPlatform(string path) : IDataPlatform
         if (write)
         {
             // One writer drains every batch that gathers until none is left; it runs on its own so that the caller
-            // who started it waits only for its own line, not for the lines of everyone who came after.
+            // who started it waits only for its own lines, not for the lines of everyone who came after.
             _ = Task.Run(WriteBatchesAsync, CancellationToken.None);
         }
 
-        // A caller that gives up (timeout, shutdown) may still see its line written: not acknowledged, it is sent
+        // A caller that gives up (timeout, shutdown) may still see its lines written: not acknowledged, they are sent
         // again, which at-least-once delivery allows.
         return await pending.Done.Task.WaitAsync(ct);
     }
@@ -80,8 +101,7 @@ internal sealed class FileDataPlatform(string path) : IDataPlatform
             await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous);
             foreach (var pending in batch)
             {
-                await file.WriteAsync(pending.Line, CancellationToken.None);
-                await file.WriteAsync(NewLine, CancellationToken.None);
+                await file.WriteAsync(pending.Lines, CancellationToken.None);
             }
 
             await file.FlushAsync(CancellationToken.None);
@@ -94,7 +114,7 @@ internal sealed class FileDataPlatform(string path) : IDataPlatform
         }
     }
 
-    private sealed record Pending(byte[] Line)
+    private sealed record Pending(ReadOnlyMemory<byte> Lines)
     {
         public TaskCompletionSource<DeliveryResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -58,18 +58,23 @@ public sealed record DataPlatformEvent(Guid EventId, string Type, int Version, D
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
-            json.WriteStartObject();
-            json.WriteString("eventId", EventId);
-            json.WriteString("type", Type);
-            json.WriteNumber("version", Version);
-            json.WriteString("occurredAt", OccurredAt.UtcDateTime);
-            json.WriteString("streamId", StreamId);
-            json.WriteNumber("sequence", Sequence);
-            json.WritePropertyName("payload");
-            json.WriteRawValue(Payload);
-            json.WriteEndObject();
+            WriteJson(json);
         }
 
         return buffer.ToArray();
+    }
+
+    internal void WriteJson(Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        json.WriteString("eventId", EventId);
+        json.WriteString("type", Type);
+        json.WriteNumber("version", Version);
+        json.WriteString("occurredAt", OccurredAt.UtcDateTime);
+        json.WriteString("streamId", StreamId);
+        json.WriteNumber("sequence", Sequence);
+        json.WritePropertyName("payload");
+        json.WriteRawValue(Payload);
+        json.WriteEndObject();
     }
 }
