@@ -5,6 +5,7 @@ using Commerce.Testing;
 namespace Commerce.Host.Tests;
 
 /// <summary>The host as a real process on its own embedded PostgreSQL: restarts, kill -9, data kept.</summary>
+[StartFirst]
 public sealed class EmbeddedHostTests : IDisposable
 {
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "commerce-tests", $"host-{Guid.NewGuid():N}");

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Commerce.Modules.Members.Tests;
 
 /// <summary>Five wrong passwords for one email from one address lock that pair for five minutes (the defaults).</summary>
+[StartFirst]
 public sealed class LoginLockoutTests(ModuleHost host) : IClassFixture<ModuleHost>
 {
     private const string Password = "Secret-pass-1";

@@ -10,6 +10,7 @@ namespace Commerce.Modules.Orders.Tests;
 /// Payment through the HTTP adapter while the gateway misbehaves. Whatever happens, once the reconciler has run
 /// no order is PAYING, and the gateway's records agree with ours: charged if and only if the order is PAID.
 /// </summary>
+[StartFirst]
 public sealed class GatewayFaultTests(GatewayApp app) : IClassFixture<GatewayApp>
 {
     private async Task<(TestMember Member, OrderView Order, long ProductId)> PlacedOrderAsync()

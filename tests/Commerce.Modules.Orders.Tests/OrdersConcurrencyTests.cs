@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace Commerce.Modules.Orders.Tests;
 
 /// <summary>Real HTTP requests racing on the real database; every claim is an exact count.</summary>
+[StartFirst]
 public sealed class OrdersConcurrencyTests(OrdersApp app, ITestOutputHelper output) : IClassFixture<OrdersApp>
 {
     private static async Task<(int Status, string? Code, JsonObject? Body)> ReadAsync(HttpResponseMessage response)

@@ -17,6 +17,7 @@ namespace Commerce.Host.Tests.Architecture;
 /// The module boundaries as checks rather than conventions. Modules are read from the running host (every
 /// <see cref="CommerceModule"/> it registers), so a new module is checked without touching this file.
 /// </summary>
+[StartFirst]
 public sealed partial class ModuleBoundaryTests(CommerceApp app) : IClassFixture<CommerceApp>
 {
     private static readonly Assembly BuildingBlocks = typeof(DbSession).Assembly;

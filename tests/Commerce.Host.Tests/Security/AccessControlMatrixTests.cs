@@ -14,6 +14,7 @@ namespace Commerce.Host.Tests.Security;
 /// built afresh for its cell (a new order to cancel, a new campaign to claim), so a cell shows only who may do what.
 /// The table must name exactly the endpoints the host maps: a new endpoint fails this test until its row is added.
 /// </summary>
+[StartFirst]
 public sealed class AccessControlMatrixTests(CommerceApp app) : IClassFixture<CommerceApp>
 {
     private const string Unauthenticated = "401 UNAUTHENTICATED";

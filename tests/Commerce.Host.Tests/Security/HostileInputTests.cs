@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Commerce.Testing;
 using Xunit.Abstractions;
 
 namespace Commerce.Host.Tests.Security;
@@ -9,6 +10,7 @@ namespace Commerce.Host.Tests.Security;
 /// new endpoint is covered without being listed): never a 5xx, every error RFC 9457 problem details with a code, and no
 /// error body carries SQL, stack traces, type or namespace names, or connection details.
 /// </summary>
+[StartFirst]
 public sealed class HostileInputTests(HostileInputApp app, ITestOutputHelper output) : IClassFixture<HostileInputApp>
 {
     private const int Seed = 20_261_121;

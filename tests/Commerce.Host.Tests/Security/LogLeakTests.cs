@@ -11,6 +11,7 @@ namespace Commerce.Host.Tests.Security;
 /// The host as a real process, logging everything it can (every source at Verbose), through a whole shop scenario
 /// with its failures: its output never carries a password, an access or refresh token, or an Authorization header.
 /// </summary>
+[StartFirst]
 public sealed class LogLeakTests(ITestOutputHelper output)
 {
     private const string AdminEmail = "root@test.local";
