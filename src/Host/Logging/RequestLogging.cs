@@ -1,4 +1,5 @@
 using Commerce.Host.RateLimiting;
+using Microsoft.AspNetCore.Diagnostics;
 using Serilog;
 using Serilog.Events;
 
@@ -38,5 +39,9 @@ internal static class RequestLogging
         : exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
         : LogEventLevel.Information;
 
-    private static string Route(HttpContext context) => (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? Unmatched;
+    /// <summary>The matched route's template. An answer the exception handler wrote (every 4xx problem a handler throws, and
+    /// the 500s) has lost its endpoint by the time the request ends (the handler clears it before re-running the
+    /// pipeline); the feature it leaves keeps the one that threw.</summary>
+    internal static string Route(HttpContext context) =>
+        ((context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint) as RouteEndpoint)?.RoutePattern.RawText ?? Unmatched;
 }

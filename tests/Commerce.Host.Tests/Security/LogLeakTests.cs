@@ -49,6 +49,9 @@ public sealed class LogLeakTests(ITestOutputHelper output)
         var leaked = _secrets.Where(secret => log.Contains(secret, StringComparison.Ordinal)).ToList();
         Assert.True(leaked.Count == 0, $"The log carries {leaked.Count} secrets, e.g. {leaked.FirstOrDefault()?[..Math.Min(12, leaked[0].Length)]}…");
         Assert.DoesNotContain("Bearer ", log);
+        // A problem a handler threw is logged with its route, not "(no route)": the exception handler clears the endpoint.
+        Assert.Contains("HTTP POST /api/orders/checkout responded 409", log);
+        Assert.Contains("HTTP GET /api/orders/{orderId} responded 404", log);
     }
 
     private async Task RunScenarioAsync(HttpClient http)
