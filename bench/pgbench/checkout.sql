@@ -1,10 +1,12 @@
 -- Checkout (Flow B) of one unit with "couponIds": [] (no coupon lock), statement for statement and round trip for
--- round trip as src/Modules/Orders/Features/Checkout/Checkout.cs, the contracts it calls and the pipeline send them:
--- BEGIN with the new order's id (NewOrder.NextIdAsync, before any lock; Npgsql sends its BEGIN with the first
--- statement); IProductStock.LockAndSellAsync (lock, check, take, daily figures: one statement); then the COMMIT's batch
+-- round trip as src/Modules/Orders/Features/Checkout/Checkout.cs sent them before its product lock moved into the
+-- COMMIT's round trip (fifth session; not yet followed here): BEGIN with the new order's id (before any lock; Npgsql
+-- sends its BEGIN with the first statement); the product locked, checked, taken and its daily figures added in one
+-- statement (as IProductStock.SellOrRaise does now, without its price check); then the COMMIT's batch
 -- (DbSession.BeforeCommit; joined with \;, one round trip): NewOrder's INSERT, IPointWallet.DeductOrRaise (lock,
 -- check, update, ledger: one statement, raising when short), the payment, whose ledger id is lastval(), the outbox
--- row, COMMIT.
+-- row, COMMIT. Three round trips; the handler now sends two (the id, the coupons and an unlocked read of the products
+-- in one; the lock-and-sell with the COMMIT's batch).
 -- No SET LOCAL: the app's connections carry the lock and statement timeouts from the moment they open.
 -- Values the app computes (price, ids) come from \gset; the order JSON is a fixed document of the real one's size.
 -- Hot product: first_product = last_product.

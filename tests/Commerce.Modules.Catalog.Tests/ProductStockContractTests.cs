@@ -122,34 +122,6 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
     }
 
     [Fact]
-    public async Task LockAndSellAsync_takes_the_stock_and_adds_the_units_to_the_UTC_day_of_payment()
-    {
-        var a = await host.Services.NewProductAsync(stock: 5, price: 1_200, name: "A");
-        var b = await host.Services.NewProductAsync(stock: 2, price: 300, name: "B");
-        var nextMorningInSeoul = new DateTimeOffset(2030, 3, 2, 8, 0, 0, TimeSpan.FromHours(9));
-        await Stock(async s => { await s.RecordSoldAsync([new StockLine(a.Id, 1)], nextMorningInSeoul, default); return 0; });
-
-        var sold = await Stock(s => s.LockAndSellAsync([new StockLine(b.Id, 2), new StockLine(a.Id, 3)], nextMorningInSeoul, default));
-
-        Assert.Equal([new ProductSnapshot(a.Id, "A", "ON_SALE", 1_200, 2), new ProductSnapshot(b.Id, "B", "ON_SALE", 300, 0)], sold);
-        Assert.Equal([(new DateTime(2030, 3, 1), a.Id, 4L), (new DateTime(2030, 3, 1), b.Id, 2L)], await Figures(a.Id, b.Id));
-    }
-
-    [Fact]
-    public async Task LockAndSellAsync_that_cannot_take_every_line_records_nothing_and_reports_as_LockAndReserveAsync()
-    {
-        var fine = await host.Services.NewProductAsync(stock: 5);
-        var shortProduct = await host.Services.NewProductAsync(stock: 2);
-
-        var error = await Assert.ThrowsAsync<AppException>(() =>
-            Stock(s => s.LockAndSellAsync([new StockLine(fine.Id, 5), new StockLine(shortProduct.Id, 3)], DateTimeOffset.UtcNow, default)));
-
-        Assert.Equal(("OUT_OF_STOCK", 409, shortProduct.Id), (error.Code, error.Status, (long)error.Extensions["productId"]!));
-        Assert.Equal((5, 2), (await host.Sql.StockAsync(fine.Id), await host.Sql.StockAsync(shortProduct.Id)));
-        Assert.Empty(await Figures(fine.Id, shortProduct.Id));
-    }
-
-    [Fact]
     public async Task SellOrRaise_sent_with_the_commit_takes_the_stock_and_records_the_sale_of_products_still_as_read()
     {
         var a = await host.Services.NewProductAsync(stock: 5, price: 1_200, name: "A");
@@ -205,7 +177,6 @@ public sealed class ProductStockContractTests(ModuleHost host) : IClassFixture<M
         StockLine[] lines = [new(product.Id, 1), new(product.Id, 2)];
 
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(s => s.LockAndReserveAsync(lines, default)));
-        await Assert.ThrowsAsync<ArgumentException>(() => Stock(s => s.LockAndSellAsync(lines, DateTimeOffset.UtcNow, default)));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.ReleaseAsync(lines, default); return 0; }));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.RecordSoldAsync(lines, DateTimeOffset.UtcNow, default); return 0; }));
         await Assert.ThrowsAsync<ArgumentException>(() => Stock(async s => { await s.RevokeSoldAsync(lines, DateTimeOffset.UtcNow, default); return 0; }));

@@ -25,8 +25,6 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
     // stock is computed from the locked row, not from `p`: `p` is the version in the statement's snapshot, which a
     // restock committed meanwhile has left behind, and PostgreSQL checks stock >= 0 on that computation before it
     // moves to the latest version. `taken` tells the caller whether it happened; if not, the locked rows say why.
-    // With a @Day (a sale paid at once: Checkout), the sale also goes into that day's popular-products figures without
-    // a second statement on the rows it holds; `recorded` reads `taken`, so a failed reservation records nothing.
     private const string ReserveSql = """
         WITH locked AS MATERIALIZED (
             SELECT id, name, status, price, stock FROM catalog.products
@@ -38,11 +36,7 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
             UPDATE catalog.products p SET stock = l.stock - l.quantity, updated_at = @Now
             FROM lines l
             WHERE p.id = l.id AND (SELECT count(*) = cardinality(@Ids) AND bool_and(ok) FROM lines)
-            RETURNING p.id, p.stock, l.quantity
-        ), recorded AS (
-            INSERT INTO catalog.product_sales_daily (day, product_id, units)
-            SELECT CAST(@Day AS date), t.id, t.quantity FROM taken t WHERE CAST(@Day AS date) IS NOT NULL
-            ON CONFLICT (day, product_id) DO UPDATE SET units = product_sales_daily.units + excluded.units
+            RETURNING p.id, p.stock
         )
         SELECT k.id, k.name, k.status, k.price, coalesce(t.stock, k.stock) AS stock, t.id IS NOT NULL AS taken
         FROM locked k LEFT JOIN taken t ON t.id = k.id
@@ -124,13 +118,7 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
         return productIds.Count == 0 ? [] : await LockAsync(productIds.Distinct().ToArray(), ct);
     }
 
-    public Task<IReadOnlyList<ProductSnapshot>> LockAndReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct) =>
-        ReserveAsync(lines, soldAt: null, ct);
-
-    public Task<IReadOnlyList<ProductSnapshot>> LockAndSellAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct) =>
-        ReserveAsync(lines, SalesDay(paidAt), ct);
-
-    private async Task<IReadOnlyList<ProductSnapshot>> ReserveAsync(IReadOnlyList<StockLine> lines, DateOnly? soldAt, CancellationToken ct)
+    public async Task<IReadOnlyList<ProductSnapshot>> LockAndReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct)
     {
         var (ids, quantities) = Split(lines);
         if (ids.Length == 0)
@@ -138,9 +126,9 @@ internal sealed class ProductStock(DbSession session, TimeProvider clock) : IPro
             return [];
         }
 
-        // 1. Lock, check and take (and record the sale, given its day), in one statement: every line's stock is taken, or none.
+        // 1. Lock, check and take, in one statement: every line's stock is taken, or none.
         var rows = (await session.Connection.QueryAsync<ReservedRow>(session.Command(ReserveSql,
-            new { Ids = ids, Quantities = quantities, Now = clock.GetUtcNow(), Day = soldAt }, ct))).AsList();
+            new { Ids = ids, Quantities = quantities, Now = clock.GetUtcNow() }, ct))).AsList();
         if (rows.Count == ids.Length && rows.TrueForAll(r => r.Taken))
         {
             return rows.ConvertAll(r => new ProductSnapshot(r.Id, r.Name, r.Status, r.Price, r.Stock));

@@ -23,19 +23,13 @@ public interface IProductStock
     Task<IReadOnlyList<ProductSnapshot>> LockAndReserveAsync(IReadOnlyList<StockLine> lines, CancellationToken ct);
 
     /// <summary>
-    /// <see cref="LockAndReserveAsync"/> for a sale paid at once: in the same statement, and only when the stock was
-    /// taken, adds the units to the popular-products figures of <paramref name="paidAt"/>'s day (what
-    /// <see cref="RecordSoldAsync"/> does), so the product rows are locked by one round trip, not two.
-    /// </summary>
-    Task<IReadOnlyList<ProductSnapshot>> LockAndSellAsync(IReadOnlyList<StockLine> lines, DateTimeOffset paidAt, CancellationToken ct);
-
-    /// <summary>
-    /// <see cref="LockAndSellAsync"/> as a statement to send with the COMMIT (DbSession.BeforeCommit), for a caller that
-    /// priced the order from <paramref name="expected"/>, read without a lock (<see cref="IProductReader.Read"/>): it locks
+    /// <see cref="LockAndReserveAsync"/> for a sale paid at once, as a statement to send with the COMMIT
+    /// (DbSession.BeforeCommit), the sale added to the popular-products figures of <paramref name="paidAt"/>'s day (what
+    /// <see cref="RecordSoldAsync"/> does), for a caller that priced the order from <paramref name="expected"/>, read without a lock (<see cref="IProductReader.Read"/>): it locks
     /// the product rows (FOR UPDATE, ascending id), takes the stock and records the sale only if every product is still
     /// ON_SALE, has the quantity and has the price and name in <paramref name="expected"/>. Otherwise it raises, and the
     /// server skips the rest of the batch, COMMIT included: 409 PRODUCT_DISCONTINUED or OUT_OF_STOCK as
-    /// <see cref="LockAndSellAsync"/> answers them (DatabaseRefusal), or, for a changed price or name (or a product gone),
+    /// <see cref="LockAndReserveAsync"/> answers them (DatabaseRefusal), or, for a changed price or name (or a product gone),
     /// SQLSTATE DatabaseRefusal.StaleReadSqlState, on which the pipeline runs the whole command again. Returns no row.
     /// </summary>
     NpgsqlBatchCommand SellOrRaise(IReadOnlyList<StockLine> lines, IReadOnlyList<ProductSnapshot> expected, DateTimeOffset paidAt);
