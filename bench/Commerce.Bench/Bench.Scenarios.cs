@@ -128,7 +128,7 @@ internal sealed partial class Bench
 
         await PgbenchAsync("hot-product checkout", "checkout.sql", clients, rate, async () =>
         {
-            var hot = (await _seed.ProductsAsync(1, Price, 1_000_000_000, "pgbench hot product"))[0];
+            var hot = (await _seed.PgbenchProductsAsync(1, Price))[0];
             return CheckoutVariables(hot, hot);
         });
         await PgbenchAsync("hot-product checkout, the seed's explicit locks", "checkout_seed_explicit_lock.sql", clients, rate, async () =>
@@ -170,7 +170,7 @@ internal sealed partial class Bench
 
         await PgbenchAsync("spread checkout", "checkout.sql", WriteClients, sustained.PerSecond, async () =>
         {
-            var products = await _seed.ProductsAsync(_spreadProducts.Length, Price, 1_000_000_000, "pgbench spread product");
+            var products = await _seed.PgbenchProductsAsync(_spreadProducts.Length, Price);
             return CheckoutVariables(products[0], products[^1]);
         });
     }

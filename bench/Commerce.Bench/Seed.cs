@@ -70,6 +70,16 @@ internal sealed class Seed(NpgsqlDataSource db)
             """, new { Name = name, Price = price, Stock = stock, Count = count })).Order().ToArray();
     }
 
+    /// <summary>Products for bench/pgbench/checkout.sql, all named 'pgbench product': the script sells at the name and price
+    /// it was given, as the handler sells at what it read, and a product that differs would be a stale read.</summary>
+    public async Task<long[]> PgbenchProductsAsync(int count, long price)
+    {
+        var ids = await ProductsAsync(count, price, 1_000_000_000, "pgbench product");
+        await using var connection = await db.OpenConnectionAsync();
+        await connection.ExecuteAsync("UPDATE catalog.products SET name = 'pgbench product' WHERE id = ANY(@Ids)", new { Ids = ids });
+        return ids;
+    }
+
     /// <summary>A fixed-discount order coupon campaign, open now, with <paramref name="quantity"/> coupons.</summary>
     public async Task<long> CampaignAsync(int quantity, string name)
     {
