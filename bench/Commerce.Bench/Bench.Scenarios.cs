@@ -313,13 +313,17 @@ internal sealed partial class Bench
             await ExecuteAsync("CHECKPOINT");
             var window = new ResourceWindow(host.Pid, host.PostmasterPid, rss);
             window.Start();
+            var started = DateTime.UtcNow;
             var load = await Load.OpenLoopAsync(perSecond, TimeSpan.FromSeconds(options.OpenLoopSeconds), operation);
+            var ended = DateTime.UtcNow;
             var use = window.Stop() with { OutboxBacklog = name == "product page" ? null : await OutboxBacklogAsync() };
             var ok = expected.Sum(e => load.OutcomeCounts().GetValueOrDefault(e));
             var row = ApiRow($"open loop: {name} at {perSecond:0}/s (70 % of {sustained:0}/s {RateSource(rateOf)})", PeakInFlight(load), load, use, [.. expected],
                 Invariant.Check(ok == load.Count, $"{ok} of {load.Count} answered as expected"));
             _rows.Add(row);
             _notes.Add($"Open loop '{name}', p99 of each second in turn (ms; by due time): {PerSecondP99(load)}.");
+            _notes.Add($"Open loop '{name}', PostgreSQL's own work meanwhile (server log; seconds from the start, job's time and CPU): " +
+                $"{PostgresLog.Describe(host.PostgresLog, started, ended)}.");
         }
     }
 

@@ -29,6 +29,9 @@ internal sealed partial class HostUnderTest : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The embedded PostgreSQL's server log (EmbeddedPostgres starts it with pg_ctl -l there).</summary>
+    public string PostgresLog => Path.Combine(DataDirectory, "postgres", "server.log");
+
     public int Pid => _process.Id;
 
     public int PostgresPort { get; private set; }

@@ -68,6 +68,11 @@ finally
     var file = Path.Combine(results, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{options.Label}.md");
     await File.WriteAllTextAsync(file, text);
     Console.WriteLine($"Saved to {file}");
+    // The cluster goes with the host; its log (checkpoints, autovacuum, refusals) stays beside the report.
+    if (File.Exists(host.PostgresLog))
+    {
+        File.Copy(host.PostgresLog, Path.ChangeExtension(file, ".postgres.log"), overwrite: true);
+    }
 }
 
 var failed = bench.Rows.Count(r => r.Errors > 0 || !r.InvariantHolds);
