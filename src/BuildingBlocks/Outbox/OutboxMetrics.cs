@@ -25,11 +25,11 @@ public sealed class OutboxMetrics
 {
     public const string MeterName = "Commerce.Outbox";
 
-    // The lowest pending seq is the oldest pending event: one probe of outbox_pending_idx.
+    // The lowest pending seq is the oldest pending event: one probe of outbox_pending_idx ("seq > 0" is its predicate's).
     private const string BacklogSql = """
         SELECT
             (SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL) AS pending,
-            (SELECT occurred_at FROM platform.outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL ORDER BY seq LIMIT 1) AS oldest_pending_at,
+            (SELECT occurred_at FROM platform.outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL AND seq > 0 ORDER BY seq LIMIT 1) AS oldest_pending_at,
             (SELECT count(*) FROM platform.outbox WHERE dead_lettered_at IS NOT NULL) AS dead_letters
         """;
 

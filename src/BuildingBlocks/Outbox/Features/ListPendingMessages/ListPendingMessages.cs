@@ -16,10 +16,10 @@ internal sealed class ListPendingMessagesValidator : AbstractValidator<ListPendi
 
 internal sealed class ListPendingMessagesHandler(DbSession session) : IRequestHandler<ListPendingMessages, PagedList<OutboxMessage>>
 {
-    // Served by outbox_pending_idx; the count comes in the same round trip.
+    // Served by outbox_pending_idx ("seq > 0" is its predicate's); the count comes in the same round trip.
     private const string Sql = $"""
         SELECT {OutboxMessageSql.Columns}
-        FROM platform.outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL
+        FROM platform.outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL AND seq > 0
         ORDER BY seq LIMIT @PageSize OFFSET @Offset;
         SELECT count(*) FROM platform.outbox WHERE delivered_at IS NULL AND dead_lettered_at IS NULL;
         """;
