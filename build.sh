@@ -61,6 +61,18 @@ lint_openapi() {
   (cd tools/openapi-lint && node_modules/.bin/redocly lint --config redocly.yaml "$document")
 }
 
+# Builds each project given, in Release, with the compiler server, then stops the server. This machine's environment
+# sets UseSharedCompilation=false, which starts a cold compiler per project: the solution built in 104 s, 56 s with the
+# server. Stopping it afterwards means no compiler process outlives the command (nothing for CI to wait on).
+build() {
+  local status=0 project
+  for project in "$@"; do
+    dotnet build "$project" -c Release -nologo -v quiet -p:UseSharedCompilation=true || { status=$?; break; }
+  done
+  dotnet build-server shutdown >/dev/null 2>&1 || true
+  return "$status"
+}
+
 # Every fixture of the HTTP tests appends how many answers it checked against the document, and how many broke it.
 contract_summary() {
   local report="$1"
@@ -76,7 +88,7 @@ case "${1:-}" in
     ensure_dotnet
     ensure_postgres
     log "Building"
-    dotnet build src/Host -c Release -nologo -v quiet
+    build src/Host
     export Commerce__DataDirectory
     Commerce__DataDirectory="$(default_data_directory)"
     mkdir -p "$Commerce__DataDirectory"
@@ -94,7 +106,7 @@ case "${1:-}" in
     ensure_lint_tools >"$work/lint-tools.log" 2>&1 &
     lint_tools=$!
     log "Building"
-    dotnet build Commerce.sln -c Release -nologo -v quiet
+    build Commerce.sln
     log "Running every test"
     # The HTTP tests check every answer against the OpenAPI document, report the counts here and export the document.
     export COMMERCE_CONTRACT_REPORT="$work/contract.tsv" COMMERCE_OPENAPI_EXPORT="$work/openapi.json"
@@ -112,7 +124,7 @@ case "${1:-}" in
     ensure_dotnet
     ensure_postgres
     log "Building"
-    dotnet build tests/Commerce.Host.Tests -c Release -nologo -v quiet
+    build tests/Commerce.Host.Tests
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
     export COMMERCE_OPENAPI_EXPORT="$work/openapi.json"
@@ -124,8 +136,7 @@ case "${1:-}" in
     ensure_dotnet
     ensure_postgres
     log "Building the host and the load harness (Release)"
-    dotnet build src/Host -c Release -nologo -v quiet
-    dotnet build bench/Commerce.Bench -c Release -nologo -v quiet
+    build src/Host bench/Commerce.Bench
     # The harness starts the host itself, on a fresh database in a temporary directory (see BENCHMARKS.md).
     log "Running the benchmarks: about 11 minutes at scale 1 (sustained runs of 30 s each); pass --scale 0.1 for a quick check"
     exec dotnet bench/Commerce.Bench/bin/Release/net10.0/Commerce.Bench.dll "$@"
