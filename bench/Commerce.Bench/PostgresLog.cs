@@ -39,7 +39,7 @@ internal static partial class PostgresLog
                 var message = entry.Groups["message"].Value;
                 if (Checkpoint().Match(message) is { Success: true } checkpoint)
                 {
-                    jobs.Add($"+{Seconds(at - fromUtc)} s checkpoint ({checkpoint.Groups["total"].Value} s, {checkpoint.Groups["buffers"].Value} buffers)");
+                    jobs.Add($"{Seconds(at - fromUtc)} s checkpoint ({checkpoint.Groups["total"].Value} s, {checkpoint.Groups["buffers"].Value} buffers)");
                 }
                 else if (Autovacuum().Match(message) is { Success: true } job)
                 {
@@ -53,7 +53,7 @@ internal static partial class PostgresLog
                 var cpu = double.Parse(usage.Groups["user"].Value, CultureInfo.InvariantCulture) + double.Parse(usage.Groups["system"].Value, CultureInfo.InvariantCulture);
                 var elapsed = double.Parse(usage.Groups["elapsed"].Value, CultureInfo.InvariantCulture);
                 // The log line is written when the job ends: it started its elapsed time earlier.
-                jobs.Add($"+{Seconds(pendingAt - fromUtc - TimeSpan.FromSeconds(elapsed))} s {pending} ({elapsed:0.0} s, CPU {cpu:0.00} s)");
+                jobs.Add($"{Seconds(pendingAt - fromUtc - TimeSpan.FromSeconds(elapsed))} s {pending} ({elapsed:0.0} s, CPU {cpu:0.00} s)");
                 pending = null;
             }
         }
@@ -61,7 +61,8 @@ internal static partial class PostgresLog
         return jobs.Count == 0 ? "none" : string.Join("; ", jobs);
     }
 
-    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+    // Signed: a job that began just before the window (and ended in it) shows as "-0.4 s".
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("+0.0;-0.0;+0.0", CultureInfo.InvariantCulture);
 
     // log_line_prefix '%m [%p] ' (PostgreSQL's default); the harness's cluster logs in UTC, as initdb found it.
     [GeneratedRegex(@"^(?<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC \[\d+\] \w+:\s+(?<message>.*)$")]
